@@ -1,0 +1,40 @@
+#include "app/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SC_VERSION "0.1.0"
+
+static void print_help(FILE *f) {
+    fprintf(f, "scalper %s: Bitcoin-only scalping engine for Binance USD-M futures\n\n"
+               "usage: scalper COMMAND [OPTIONS]\n\n"
+               "commands:\n"
+               "  replay-check FILE...  replay captures through decoder, book and tape;\n"
+               "                        report gaps, crossed books and BBO agreement\n"
+               "  version               print the version\n"
+               "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
+               "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
+               "            3 input unreadable or malformed, 4 internal error\n",
+            SC_VERSION);
+}
+
+int sc_cli_main(int argc, char **argv) {
+    if (argc < 2) {
+        print_help(stderr);
+        return SC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        print_help(stdout);
+        return SC_EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("scalper %s\n", SC_VERSION);
+        return SC_EXIT_OK;
+    }
+    if (strcmp(cmd, "replay-check") == 0) {
+        return sc_cmd_replay_check(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "scalper: unknown command '%s' (try 'scalper help')\n", cmd);
+    return SC_EXIT_USAGE;
+}
