@@ -4,8 +4,8 @@
 
 #include "core/assert.h"
 
-static const int64_t k_pow10[SC_DEC_SCALE_MAX + 1] = {
-    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+static const int64_t k_pow10[SC_DEC_SCALE_MAX + 1] = {1,      10,      100,      1000,     10000,
+                                                      100000, 1000000, 10000000, 100000000};
 
 bool sc_add_i64(int64_t a, int64_t b, int64_t *out) {
     if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) {

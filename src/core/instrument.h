@@ -26,8 +26,8 @@ typedef enum {
 enum { SC_SYMBOL_MAX = 24 };
 
 typedef struct {
-    const char *name;   /* our name, e.g. "usdm:BTCUSDT" */
-    const char *symbol; /* exchange symbol as in "s", e.g. "BTCUSDT" */
+    const char *name;          /* our name, e.g. "usdm:BTCUSDT" */
+    const char *symbol;        /* exchange symbol as in "s", e.g. "BTCUSDT" */
     const char *stream_prefix; /* lower-case prefix of stream names, "btcusdt@" */
     sc_venue venue;
     int px_scale;          /* decimal digits of the price grid */

@@ -42,10 +42,10 @@ typedef struct {
 } sc_level;
 
 typedef struct {
-    sc_ns ts_exch_ns; /* E */
-    sc_ns ts_txn_ns;  /* T; 0 when absent (spot) */
-    int64_t first_id; /* U */
-    int64_t final_id; /* u */
+    sc_ns ts_exch_ns;      /* E */
+    sc_ns ts_txn_ns;       /* T; 0 when absent (spot) */
+    int64_t first_id;      /* U */
+    int64_t final_id;      /* u */
     int64_t prev_final_id; /* pu; SC_ID_NONE when absent (spot) */
     const sc_level *bids;
     const sc_level *asks;
@@ -55,8 +55,8 @@ typedef struct {
 
 typedef struct {
     int64_t last_update_id;
-    sc_ns ts_exch_ns; /* E; 0 when absent (spot) */
-    sc_ns ts_txn_ns;  /* T; 0 when absent (spot) */
+    sc_ns ts_exch_ns;     /* E; 0 when absent (spot) */
+    sc_ns ts_txn_ns;      /* T; 0 when absent (spot) */
     const sc_level *bids; /* best first, as sent */
     const sc_level *asks;
     uint32_t n_bids;
@@ -72,38 +72,38 @@ typedef struct {
 } sc_book_ticker;
 
 typedef struct {
-    int64_t trade_id;   /* t for a raw trade; a for an aggTrade */
+    int64_t trade_id;       /* t for a raw trade; a for an aggTrade */
     int64_t first_trade_id; /* f (aggTrade) or t */
     int64_t last_trade_id;  /* l (aggTrade) or t */
-    sc_ns ts_exch_ns;   /* E */
-    sc_ns ts_trade_ns;  /* T */
+    sc_ns ts_exch_ns;       /* E */
+    sc_ns ts_trade_ns;      /* T */
     sc_px px;
     sc_qty qty;
-    sc_side aggressor;  /* m=true (buyer is maker) means the seller aggressed */
+    sc_side aggressor; /* m=true (buyer is maker) means the seller aggressed */
 } sc_trade;
 
 typedef struct {
-    sc_ns ts_exch_ns;        /* E */
-    sc_money mark_px;        /* p */
-    sc_money index_px;       /* i */
-    sc_money funding_rate;   /* r, as a fraction in e8 (0.0001 = 10000) */
-    sc_ns next_funding_ns;   /* T */
+    sc_ns ts_exch_ns;      /* E */
+    sc_money mark_px;      /* p */
+    sc_money index_px;     /* i */
+    sc_money funding_rate; /* r, as a fraction in e8 (0.0001 = 10000) */
+    sc_ns next_funding_ns; /* T */
 } sc_mark_price;
 
 typedef struct {
-    sc_ns ts_exch_ns;  /* E */
-    sc_ns open_ns;     /* k.t */
-    sc_ns close_ns;    /* k.T */
-    char interval[8];  /* k.i, e.g. "1m" */
+    sc_ns ts_exch_ns; /* E */
+    sc_ns open_ns;    /* k.t */
+    sc_ns close_ns;   /* k.T */
+    char interval[8]; /* k.i, e.g. "1m" */
     sc_px open;
     sc_px high;
     sc_px low;
     sc_px close;
-    sc_qty volume;       /* k.v base volume */
+    sc_qty volume;           /* k.v base volume */
     sc_qty taker_buy_volume; /* k.V */
     sc_money quote_volume;   /* k.q */
-    int64_t trades;      /* k.n */
-    bool closed;         /* k.x */
+    int64_t trades;          /* k.n */
+    bool closed;             /* k.x */
 } sc_kline;
 
 typedef struct {

@@ -55,7 +55,10 @@ static void test_dec_parse_rejects(void **state) {
     assert_int_equal(sc_dec_parse("-", 1, 1, true, &v), SC_ERR_PARSE);
     assert_int_equal(sc_dec_parse("-.5", 3, 1, true, &v), SC_ERR_PARSE);
     /* Embedded NUL is a stray byte, not an early end. */
-    assert_int_equal(sc_dec_parse("5\0" "1", 3, 1, false, &v), SC_ERR_PARSE);
+    assert_int_equal(sc_dec_parse("5\0"
+                                  "1",
+                                  3, 1, false, &v),
+                     SC_ERR_PARSE);
 }
 
 static void test_dec_format_roundtrip(void **state) {
@@ -121,7 +124,7 @@ static void test_checked_math(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dec_parse_values),   cmocka_unit_test(test_dec_parse_rejects),
+        cmocka_unit_test(test_dec_parse_values),     cmocka_unit_test(test_dec_parse_rejects),
         cmocka_unit_test(test_dec_format_roundtrip), cmocka_unit_test(test_instrument_grid),
         cmocka_unit_test(test_checked_math),
     };
