@@ -21,6 +21,14 @@
  *    ask); a crossed book is counted and taken out of sync.
  * A stale or out-of-sync book is never served: every query returns
  *    SC_ERR_NOT_SYNCED then.
+ * The book is in sync (and served, at L) from the moment a snapshot is
+ *    applied, also while it waits for the bridging diff. A snapshot that
+ *    arrives while in sync replaces the book when it is newer than the last
+ *    applied u (not a resync) and is dropped as stale otherwise.
+ * Limits: a far level that does not fit in far_levels_max takes the book out
+ *    of sync (SC_BOOK_OVERFLOW, far_overflows counted: fail closed). Prices
+ *    must lie in [0, SC_BOOK_PX_MAX] and quantities be >= 0, else
+ *    SC_ERR_INVALID_ARG and nothing changes.
  *
  * Data structure: see the comment at the top of book.c (chosen by benchmark,
  * bench/bench_book.c).
@@ -41,23 +49,26 @@
 
 /* Defaults and ceilings for the config (0 in a config field = default). */
 enum {
+    SC_BOOK_WINDOW_TICKS_MIN = 1 << 6, /* one bitmap word */
     SC_BOOK_WINDOW_TICKS_DEFAULT = 1 << 16,
     SC_BOOK_WINDOW_TICKS_MAX = 1 << 22,
     SC_BOOK_FAR_LEVELS_DEFAULT = 16384,
     SC_BOOK_FAR_LEVELS_MAX = 1 << 20,
     SC_BOOK_BUFFER_EVENTS_DEFAULT = 8192,
+    SC_BOOK_BUFFER_EVENTS_MAX = 1 << 20,
     SC_BOOK_BUFFER_LEVELS_DEFAULT = 1 << 20,
+    SC_BOOK_BUFFER_LEVELS_MAX = 1 << 24,
     SC_BOOK_TOP_MAX = 1000 /* most levels one top-N query returns */
 };
 
 typedef struct sc_book sc_book;
 
 typedef struct {
-    const sc_instrument *ins;    /* required; its venue picks the sync rule */
-    uint32_t window_ticks;       /* dense window width, power of two */
-    uint32_t far_levels_max;     /* levels per side kept outside the window */
-    uint32_t buffer_events_max;  /* diffs buffered while waiting for a snapshot */
-    uint32_t buffer_levels_max;  /* levels across all buffered diffs */
+    const sc_instrument *ins;   /* required; its venue picks the sync rule */
+    uint32_t window_ticks;      /* dense window width, power of two */
+    uint32_t far_levels_max;    /* levels per side kept outside the window */
+    uint32_t buffer_events_max; /* diffs buffered while waiting for a snapshot */
+    uint32_t buffer_levels_max; /* levels across all buffered diffs */
 } sc_book_config;
 
 typedef enum {
@@ -67,21 +78,25 @@ typedef enum {
     SC_BOOK_GAP = 3,          /* sequence broke: now out of sync */
     SC_BOOK_CROSSED = 4,      /* applied, book crossed: now out of sync */
     SC_BOOK_SNAPSHOT_OLD = 5, /* snapshot rejected: older than every buffered diff */
-    SC_BOOK_OVERFLOW = 6      /* buffer full: oldest buffered diff dropped (counted) */
+    SC_BOOK_OVERFLOW = 6      /* buffer full: oldest buffered diff dropped (counted);
+                                 or far store full: now out of sync (far_overflows) */
 } sc_book_result;
+
+/* Highest price accepted, in ticks: keeps every sum of prices in int64. */
+#define SC_BOOK_PX_MAX (INT64_C(1) << 60)
 
 typedef struct {
     uint64_t diffs_applied;
     uint64_t levels_applied;
     uint64_t snapshots_applied;
-    uint64_t resyncs;          /* snapshots applied after sync had been lost */
-    uint64_t gaps;             /* sequence breaks detected */
-    uint64_t stale_dropped;    /* diffs older than the book, incl. duplicates */
-    uint64_t crossed;          /* crossed-book events */
+    uint64_t resyncs;       /* snapshots applied after sync had been lost */
+    uint64_t gaps;          /* sequence breaks detected */
+    uint64_t stale_dropped; /* diffs older than the book, incl. duplicates */
+    uint64_t crossed;       /* crossed-book events */
     uint64_t snapshots_rejected;
     uint64_t buffer_overflows;
-    uint64_t far_overflows;    /* a far level could not be stored: out of sync */
-    uint64_t recenters;        /* dense window moved */
+    uint64_t far_overflows; /* a far level could not be stored: out of sync */
+    uint64_t recenters;     /* dense window moved */
 } sc_book_stats;
 
 sc_err sc_book_create(const sc_book_config *cfg, sc_book **out);
@@ -99,7 +114,8 @@ int64_t sc_book_last_update_id(const sc_book *b);
 void sc_book_get_stats(const sc_book *b, sc_book_stats *out);
 
 /* Queries: SC_ERR_NOT_SYNCED when the book is out of sync, SC_ERR_EMPTY
- * when the side has no level. */
+ * when the side has no level (mid, depth and imbalance need both sides;
+ * qty_at answers 0 on an empty side). */
 sc_err sc_book_best(const sc_book *b, sc_side side, sc_level *out);
 /* 0 when there is no level at px. */
 sc_err sc_book_qty_at(const sc_book *b, sc_side side, sc_px px, sc_qty *out);
