@@ -6,15 +6,16 @@
 #define SC_VERSION "0.1.0"
 
 static void print_help(FILE *f) {
-    fprintf(f, "scalper %s: Bitcoin-only scalping engine for Binance USD-M futures\n\n"
-               "usage: scalper COMMAND [OPTIONS]\n\n"
-               "commands:\n"
-               "  replay-check FILE...  replay captures through decoder, book and tape;\n"
-               "                        report gaps, crossed books and BBO agreement\n"
-               "  version               print the version\n"
-               "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
-               "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
-               "            3 input unreadable or malformed, 4 internal error\n",
+    fprintf(f,
+            "scalper %s: Bitcoin-only scalping engine for Binance USD-M futures\n\n"
+            "usage: scalper COMMAND [OPTIONS]\n\n"
+            "commands:\n"
+            "  replay-check FILE...  replay captures through decoder, book and tape;\n"
+            "                        report gaps, crossed books and BBO agreement\n"
+            "  version               print the version\n"
+            "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
+            "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
+            "            3 input unreadable or malformed, 4 internal error\n",
             SC_VERSION);
 }
 

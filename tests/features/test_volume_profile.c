@@ -398,8 +398,14 @@ static void test_volume_profile_real_series(void **state) {
         minb = b < minb ? b : minb;
         maxb = b > maxb ? b : maxb;
     }
+    assert_true(n > 0 && minb <= maxb);
     minb -= REF_PAD;
     int64_t nb = maxb + REF_PAD - minb + 1;
+    enum { REF_BUCKETS_MAX = 1 << 24 }; /* bounds the reference histogram */
+    if (nb <= 0 || nb > REF_BUCKETS_MAX) {
+        fail_msg("reference histogram of %lld buckets is out of bounds", (long long)nb);
+        return;
+    }
     int64_t *h = calloc((size_t)nb, sizeof(int64_t));
     assert_non_null(h);
     size_t j0 = 0;

@@ -25,7 +25,8 @@ static const sc_instrument *ins_of(const char *name) {
 static void write_file(const char *name, const void *text, size_t len, char *buf, size_t cap) {
     char dir[SC_TEST_PATH_MAX];
     sc_test_tmpdir(dir, sizeof(dir));
-    snprintf(buf, cap, "%s/%s", dir, name);
+    int n = snprintf(buf, cap, "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < cap);
     FILE *f = fopen(buf, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(text, 1, len, f), len);
