@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/ring.h"
 #include "core/rng.h"
 #include "core/time.h"
@@ -96,12 +97,23 @@ static void test_time(void **state) {
     assert_int_equal(sc_ns_utc_day_start(-1), -SC_NS_PER_DAY);
 }
 
+static void test_sha256(void **state) {
+    (void)state;
+    char hex[SC_SHA256_HEX_LEN + 1];
+    /* FIPS 180-2 test vector for "abc". */
+    assert_int_equal(sc_sha256_hex("abc", 3, hex), SC_OK);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(sc_sha256_hex("", 0, hex), SC_OK);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_table),
         cmocka_unit_test(test_ring_bounds),
         cmocka_unit_test(test_rng_deterministic),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_sha256),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
