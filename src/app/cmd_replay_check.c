@@ -10,6 +10,7 @@
 
 #include "app/cli.h"
 #include "app/progress.h"
+#include "app/pump.h"
 #include "app/replay_report.h"
 #include "engine/replay.h"
 #include "market/capture.h"
@@ -147,30 +148,26 @@ static double now_s(void) {
 }
 
 /* Feeds every line to the replay; returns SC_EXIT_INPUT when a file could
- * not be read to its end. */
-static int feed(sc_replay *rp, sc_capture_reader *rd, sc_progress *pg) {
+ * not be read to its end. Lines arrive from the pump's reader thread, in the
+ * reader's order, so the result is the same as reading inline. */
+static int feed(sc_replay *rp, sc_pump *pump, sc_progress *pg) {
     int rc = SC_EXIT_OK;
-    sc_capture_line ln;
-    sc_errinfo ei;
-    memset(&ei, 0, sizeof(ei));
+    sc_pump_item it;
     uint64_t n = 0;
-    for (;;) {
-        sc_err e = sc_capture_reader_next(rd, &ln, &ei);
-        if (e == SC_ERR_EOF) {
-            break;
-        }
-        if (e == SC_OK) {
-            sc_replay_on_message(rp, ln.ts_local_ns, ln.json, ln.json_len, ln.path, ln.line_no);
-        } else if (e == SC_ERR_PARSE || e == SC_ERR_LIMIT) {
-            sc_replay_on_bad_line(rp, &ei);
+    while (sc_pump_next(pump, &it) == SC_OK) {
+        if (it.status == SC_OK) {
+            sc_replay_on_message(rp, it.line.ts_local_ns, it.line.json, it.line.json_len,
+                                 it.line.path, it.line.line_no);
+        } else if (it.status == SC_ERR_PARSE || it.status == SC_ERR_LIMIT) {
+            sc_replay_on_bad_line(rp, &it.err);
         } else {
             char buf[512];
-            fprintf(stderr, "scalper replay-check: %s: %s\n", sc_err_str(e),
-                    sc_errinfo_format(&ei, buf, sizeof(buf)));
+            fprintf(stderr, "scalper replay-check: %s: %s\n", sc_err_str(it.status),
+                    sc_errinfo_format(&it.err, buf, sizeof(buf)));
             rc = SC_EXIT_INPUT;
         }
         if ((++n & 0xFFFF) == 0) {
-            sc_progress_update(pg, sc_capture_reader_bytes_done(rd));
+            sc_progress_update(pg, sc_pump_bytes_done(pump));
         }
     }
     sc_progress_done(pg);
@@ -185,13 +182,12 @@ int sc_cmd_replay_check(int argc, char **argv) {
         free(o.files);
         return rc < 0 ? SC_EXIT_OK : rc;
     }
-    sc_capture_reader *rd = NULL;
+    sc_pump *pump = NULL;
     sc_replay *rp = NULL;
     sc_progress *pg = NULL;
     sc_errinfo ei;
     memset(&ei, 0, sizeof(ei));
-    sc_capture_reader_config rcfg = {0};
-    if (sc_capture_reader_open(&rcfg, o.files, o.n_files, &rd, &ei) != SC_OK) {
+    if (sc_pump_start(o.files, o.n_files, &pump, &ei) != SC_OK) {
         char buf[512];
         fprintf(stderr, "scalper replay-check: cannot read input: %s\n",
                 sc_errinfo_format(&ei, buf, sizeof(buf)));
@@ -215,9 +211,9 @@ int sc_cmd_replay_check(int argc, char **argv) {
         rc = SC_EXIT_INTERNAL;
         goto done;
     }
-    pg = sc_progress_create("replay", sc_capture_reader_bytes_total(rd), !o.quiet);
+    pg = sc_progress_create("replay", sc_pump_bytes_total(pump), !o.quiet);
     double t0 = now_s();
-    rc = feed(rp, rd, pg);
+    rc = feed(rp, pump, pg);
     double secs = now_s() - t0;
     int found = sc_replay_report(rp, o.json, o.book_depth, o.problems_shown, o.n_files, secs);
     if (rc == SC_EXIT_OK) {
@@ -226,7 +222,7 @@ int sc_cmd_replay_check(int argc, char **argv) {
 done:
     sc_progress_destroy(pg);
     sc_replay_destroy(rp);
-    sc_capture_reader_close(rd);
+    sc_pump_stop(pump);
     free(o.files);
     return rc;
 }

@@ -140,6 +140,39 @@ static void test_gap_exit_code(void **state) {
     free(text);
 }
 
+/* Reader errors travel through the pump in order: a line with a bad time is
+ * malformed, named by file and line, and the rest of the file still counts. */
+static void test_bad_time_line(void **state) {
+    (void)state;
+    char demo[SC_TEST_PATH_MAX];
+    demo_path(demo, sizeof(demo));
+    size_t len;
+    char *text = sc_test_read_all(demo, &len);
+    char dir[SC_TEST_PATH_MAX];
+    sc_test_tmpdir(dir, sizeof(dir));
+    char bad[SC_TEST_PATH_MAX + 32];
+    snprintf(bad, sizeof(bad), "%s/badtime.txt", dir);
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    char *second = strchr(text, '\n') + 1;
+    fwrite(text, 1, (size_t)(second - text), f);
+    fputs("12x45 {\"stream\":\"btcusdt@trade\",\"data\":{}}\n", f);
+    fputs(second, f);
+    fclose(f);
+    char args[SC_TEST_PATH_MAX + 64];
+    snprintf(args, sizeof(args), "replay-check --json '%s'", bad);
+    char *out = malloc(OUT_MAX);
+    assert_int_equal(run(args, out, OUT_MAX), 1);
+    assert_non_null(strstr(out, "badtime.txt:2:"));
+    assert_non_null(strstr(out, "\"malformed\":1"));
+    assert_non_null(strstr(out, "\"messages\":1328"));
+    assert_non_null(strstr(out, "\"bbo_mismatch\":0"));
+    remove(bad);
+    remove(dir);
+    free(out);
+    free(text);
+}
+
 static void test_real_capture_cli(void **state) {
     (void)state;
     char path[SC_TEST_PATH_MAX];
@@ -164,9 +197,9 @@ static void test_real_capture_cli(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_help_and_usage),   cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_json_summary),     cmocka_unit_test(test_gap_exit_code),
-        cmocka_unit_test(test_real_capture_cli),
+        cmocka_unit_test(test_help_and_usage), cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_json_summary),   cmocka_unit_test(test_gap_exit_code),
+        cmocka_unit_test(test_bad_time_line),  cmocka_unit_test(test_real_capture_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
