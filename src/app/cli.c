@@ -12,6 +12,13 @@ static void print_help(FILE *f) {
             "commands:\n"
             "  replay-check FILE...  replay captures through decoder, book and tape;\n"
             "                        report gaps, crossed books and BBO agreement\n"
+            "  features --input FILE...\n"
+            "                        one CSV row of features per closed candle, from kline\n"
+            "                        CSVs or captures (--timeframe, --out; every column in\n"
+            "                        'scalper features --help')\n"
+            "  params SUBCOMMAND     parameter versions: list, show, diff, set, activate,\n"
+            "                        rollback, history ('scalper params --help')\n"
+            "  config check FILE     check a configuration file ('scalper config --help')\n"
             "  version               print the version\n"
             "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
             "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
@@ -35,6 +42,15 @@ int sc_cli_main(int argc, char **argv) {
     }
     if (strcmp(cmd, "replay-check") == 0) {
         return sc_cmd_replay_check(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "config") == 0) {
+        return sc_cmd_config(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "features") == 0) {
+        return sc_cmd_features(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "params") == 0) {
+        return sc_cmd_params(argc - 1, argv + 1);
     }
     fprintf(stderr, "scalper: unknown command '%s' (try 'scalper help')\n", cmd);
     return SC_EXIT_USAGE;

@@ -14,5 +14,8 @@ enum {
 
 int sc_cli_main(int argc, char **argv);
 int sc_cmd_replay_check(int argc, char **argv);
+int sc_cmd_config(int argc, char **argv);
+int sc_cmd_params(int argc, char **argv);
+int sc_cmd_features(int argc, char **argv);
 
 #endif
