@@ -6,7 +6,7 @@ SHARED ?= $(abspath ../shared/data)
 DEPS_STAMP := build/.deps-ok
 DEMO_CAPTURE := tests/data/demo_capture.txt
 
-.PHONY: all deps build asan test test-release test-asan bench demo fuzz fuzz-build lint format clean help
+.PHONY: all deps build bin asan test test-release test-asan bench demo fuzz fuzz-build lint format clean help
 
 all: build
 
@@ -26,6 +26,11 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS)
 
+# Only the scalper binary (what demo needs), not every test and benchmark.
+bin: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target scalper
+
 asan: deps
 	@cmake --preset asan-ubsan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
@@ -42,7 +47,7 @@ test-asan: asan
 bench: build
 	@tools/run-bench build/release "$(SHARED)"
 
-demo: build
+demo: bin
 	@build/release/scalper replay-check $(DEMO_CAPTURE)
 	@if [ -d "$(SHARED)/binance_ws_capture_hftbacktest/usdm" ]; then \
 	  echo; echo "== real capture: Binance USD-M BTCUSDT, 2024-08-08 window =="; \
