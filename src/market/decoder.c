@@ -60,14 +60,15 @@ enum {
     K_I = 1u << 20,
     K_LAST_ID = 1u << 21, /* "bids"/"asks" share K_B/K_A: both fill the same scratch */
     K_K = 1u << 22,
-    K_COUNT = 23 /* number of bits above; k_key_names has one name per bit */
+    K_X = 1u << 23,
+    K_COUNT = 24 /* number of bits above; k_key_names has one name per bit */
 };
 
 static const char *const k_key_names[K_COUNT] = {
     "stream", "data", "e", "E", "T", "s", "U", "u", "pu",           "b", "a", "B", "A",
     "p",      "q",    "t", "m", "f", "l", "r", "i", "lastUpdateId", "k"};
 _Static_assert(sizeof(k_key_names) / sizeof(k_key_names[0]) == K_COUNT, "one name per key bit");
-_Static_assert(K_K == 1u << (K_COUNT - 1), "K_K is the last bit");
+_Static_assert(K_X == 1u << (K_COUNT - 1), "K_X is the last bit");
 
 typedef enum { V_NONE = 0, V_NUM, V_STR, V_ARR } vkind;
 
@@ -80,7 +81,7 @@ typedef struct {
 
 typedef struct {
     uint32_t seen;
-    span stream, e, sym, p, q, r, idx;
+    span stream, e, sym, p, q, r, idx, x;
     sc_px b_px, a_px; /* bookTicker best prices */
     sc_qty bq, aq;    /* bookTicker best quantities */
     vkind b_kind, a_kind;
@@ -765,6 +766,8 @@ static sc_err event_key1(jcur *c, fields *f, char k) {
         return ONCE(&f->seen, K_I, "i", parse_plain_string(c, "i", &f->idx));
     case 'k':
         return ONCE(&f->seen, K_K, "k", kline_object(c, f));
+    case 'X':
+        return ONCE(&f->seen, K_X, "X", parse_plain_string(c, "X", &f->x));
     default:
         return skip_value(c);
     }
@@ -931,6 +934,16 @@ static sc_err build_book_ticker(jcur *c, const fields *f, sc_event *out) {
     return e;
 }
 
+static sc_trade_kind trade_kind(const fields *f) {
+    if (!(f->seen & K_X) || key_is(f->x, "MARKET")) {
+        return SC_TRADE_MARKET;
+    }
+    if (key_is(f->x, "INSURANCE_FUND")) {
+        return SC_TRADE_INSURANCE_FUND;
+    }
+    return key_is(f->x, "ADL") ? SC_TRADE_ADL : SC_TRADE_OTHER;
+}
+
 static sc_err build_trade(jcur *c, const fields *f, sc_event *out, bool agg) {
     uint32_t req = K_E_TIME | K_T_TIME | K_P | K_Q | K_M;
     req |= agg ? (K_A | K_F | K_L) : K_TID;
@@ -956,6 +969,7 @@ static sc_err build_trade(jcur *c, const fields *f, sc_event *out, bool agg) {
     t->first_trade_id = agg ? f->f : f->t;
     t->last_trade_id = agg ? f->l : f->t;
     t->aggressor = f->m ? SC_SIDE_SELL : SC_SIDE_BUY; /* m: the buyer was the maker */
+    t->kind = trade_kind(f);
     out->kind = agg ? SC_EV_AGG_TRADE : SC_EV_TRADE;
     return e;
 }

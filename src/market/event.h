@@ -71,6 +71,16 @@ typedef struct {
     sc_level ask;
 } sc_book_ticker;
 
+/* "X" of a futures trade. Insurance-fund and ADL fills print at a
+ * liquidation's bankruptcy price, not the market's: consumers that build
+ * prices from trades leave them out. Spot trades carry no X: market. */
+typedef enum {
+    SC_TRADE_MARKET = 0,
+    SC_TRADE_INSURANCE_FUND = 1,
+    SC_TRADE_ADL = 2,
+    SC_TRADE_OTHER = 3 /* an X value this build does not know */
+} sc_trade_kind;
+
 typedef struct {
     int64_t trade_id;       /* t for a raw trade; a for an aggTrade */
     int64_t first_trade_id; /* f (aggTrade) or t */
@@ -79,7 +89,8 @@ typedef struct {
     sc_ns ts_trade_ns;      /* T */
     sc_px px;
     sc_qty qty;
-    sc_side aggressor; /* m=true (buyer is maker) means the seller aggressed */
+    sc_side aggressor;  /* m=true (buyer is maker) means the seller aggressed */
+    sc_trade_kind kind; /* X; market when absent */
 } sc_trade;
 
 typedef struct {

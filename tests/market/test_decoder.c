@@ -117,6 +117,17 @@ static void test_trade_samples(void **state) {
     assert_int_equal(dec(d, sell, &ev, &ei), SC_OK);
     assert_int_equal(ev.u.trade.aggressor, SC_SIDE_SELL); /* m=true: buyer was maker */
     assert_int_equal(ev.u.trade.qty.steps, 15);
+    assert_int_equal(ev.u.trade.kind, SC_TRADE_MARKET);
+    /* The liquidation fill of the 2023-04-05 capture, in its real shape. */
+    const char *ins = "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1680652874406,"
+                      "\"T\":1680652874400,\"s\":\"BTCUSDT\",\"t\":3535191080,\"p\":\"28722.50\","
+                      "\"q\":\"0.001\",\"X\":\"INSURANCE_FUND\",\"m\":true}}";
+    assert_int_equal(dec(d, ins, &ev, &ei), SC_OK);
+    assert_int_equal(ev.u.trade.kind, SC_TRADE_INSURANCE_FUND);
+    const char *adl = "{\"e\":\"trade\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"t\":5,\"p\":\"1.0\","
+                      "\"q\":\"0.001\",\"X\":\"ADL\",\"m\":false}";
+    assert_int_equal(dec(d, adl, &ev, &ei), SC_OK);
+    assert_int_equal(ev.u.trade.kind, SC_TRADE_ADL);
     sc_decoder_destroy(d);
     free(buy);
     free(sell);
