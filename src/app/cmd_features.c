@@ -13,12 +13,14 @@
 #include "app/cli.h"
 #include "app/progress.h"
 #include "app/text_file.h"
+#include "core/assert.h"
 #include "engine/capture_bars.h"
 #include "engine/feature_row.h"
 #include "market/candles.h"
 #include "market/capture.h"
 #include "market/decoder.h"
 #include "market/klines_csv.h"
+#include "strategy/smc.h"
 
 enum {
     FIRST_LINE_MAX = 256,     /* bytes of a file's first line kept to tell its kind */
@@ -42,6 +44,7 @@ typedef struct {
     sc_ns interval_ns;        /* kline input: 0 = recognise from the rows */
     const sc_instrument *ins; /* NULL: recognise from the data */
     bool quiet;
+    bool smc; /* --smc: SMC pattern counts on stderr at the end */
     input_kind kind;
 } opts;
 
@@ -64,6 +67,8 @@ typedef struct {
     uint64_t missing_inside_rows;
     uint64_t rows_without_book; /* captures: rows whose book columns are empty */
     sc_progress *pg;
+    sc_params smc_params; /* --smc: compiled defaults */
+    sc_smc *smc;          /* --smc: NULL otherwise */
 } run;
 
 /* Kline input: totals over the files. */
@@ -189,6 +194,9 @@ static void usage(FILE *f) {
         "                        the first rows are off that grid, then spot:BTCUSDT\n"
         "  --input-interval D    interval of the kline rows, e.g. 1m (default: recognised\n"
         "                        from the first rows)\n"
+        "  --smc                 also run the SMC detector (compiled smc.* defaults) on the\n"
+        "                        output candles and print its pattern counts, per kind and\n"
+        "                        direction, to stderr at the end (the CSV is unchanged)\n"
         "  --quiet               no progress bar\n"
         "  -h, --help            this text\n\n");
     fprintf(
@@ -246,6 +254,10 @@ static int parse_one(int argc, char **argv, int *i, opts *o) {
     }
     if (strcmp(a, "--quiet") == 0) {
         o->quiet = true;
+        return 0;
+    }
+    if (strcmp(a, "--smc") == 0) {
+        o->smc = true;
         return 0;
     }
     if (strcmp(a, "--input") == 0) {
@@ -636,6 +648,10 @@ static void emit(run *r, const sc_candle *k, const sc_feature_book *book, const 
         return;
     }
     out_write(&r->out, r->line, (size_t)n);
+    if (r->smc != NULL) {
+        sc_err se = sc_smc_on_candle(r->smc, k); /* the pipeline took it: SMC's checks pass */
+        SC_ASSERT(se == SC_OK);
+    }
     r->rows++;
     r->missing_inside_rows += k->missing_parts > 0 ? 1 : 0;
     r->rows_without_book += book != NULL && !book->top_ok ? 1 : 0;
@@ -897,6 +913,12 @@ static void summary_capture(const run *r, const sc_capture_bars_stats *st) {
                 "closed)\n",
                 (unsigned long long)st->trades_other_kind, (unsigned long long)st->trades_late);
     }
+    if (st->trades_not_market > 0) {
+        fprintf(stderr,
+                "features: %llu insurance-fund or ADL fill%s left out of the candles (they print "
+                "at a liquidation's bankruptcy price, not the market's)\n",
+                (unsigned long long)st->trades_not_market, st->trades_not_market == 1 ? "" : "s");
+    }
     if (st->empty_buckets == 0) {
         fprintf(stderr, "features: no %s bucket without trades\n", tf);
     } else {
@@ -981,6 +1003,33 @@ static int finish_run(run *r, int rc, double secs) {
     return rc;
 }
 
+/* ---- --smc ------------------------------------------------------------------ */
+
+static int smc_start(run *r) {
+    sc_params_defaults(&r->smc_params);
+    sc_smc_config cfg = {&r->smc_params, r->o->ins, 0};
+    return sc_smc_create(&cfg, &r->smc) == SC_OK ? 0 : -1;
+}
+
+/* "features: smc: bos 12 (bullish 7, bearish 5), ..." one line per kind. */
+static void smc_report(const run *r) {
+    if (r->smc == NULL) {
+        return;
+    }
+    sc_smc_counters c;
+    sc_smc_get_counters(r->smc, &c);
+    fprintf(stderr,
+            "features: smc patterns over %llu candles (smc.swing_n %lld, compiled "
+            "defaults):\n",
+            (unsigned long long)c.candles,
+            (long long)sc_params_get_int(&r->smc_params, SC_P_SMC_SWING_N));
+    for (int k = 0; k < SC_SMC_KIND_COUNT; k++) {
+        fprintf(stderr, "features: smc: %-12s %8llu (bullish %llu, bearish %llu)\n",
+                sc_smc_kind_name((sc_smc_kind)k), (unsigned long long)c.events[k],
+                (unsigned long long)c.bullish[k], (unsigned long long)c.bearish[k]);
+    }
+}
+
 int sc_cmd_features(int argc, char **argv) {
     opts o;
     int rc = parse_opts(argc, argv, &o);
@@ -996,12 +1045,17 @@ int sc_cmd_features(int argc, char **argv) {
         return rc < 0 ? SC_EXIT_OK : rc != 0 ? rc : SC_EXIT_INTERNAL;
     }
     r->o = &o;
+    if (o.smc && smc_start(r) != 0) {
+        rc = SC_EXIT_INTERNAL;
+    }
     double t0 = now_s();
-    rc = out_open(&r->out, o.out_path);
+    rc = rc == 0 ? out_open(&r->out, o.out_path) : rc;
     if (rc == 0) {
         rc = o.kind == KIND_CAPTURE ? run_capture(r) : run_klines(r);
         rc = finish_run(r, rc, now_s() - t0);
+        smc_report(r);
     }
+    sc_smc_destroy(r->smc);
     sc_progress_destroy(r->pg);
     sc_feature_pipeline_destroy(r->pl);
     free(r);

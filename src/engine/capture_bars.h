@@ -90,6 +90,7 @@ typedef struct {
     uint64_t unknown;           /* well-formed, of a stream we do not use */
     uint64_t trades;            /* taken into candles */
     uint64_t trades_other_kind; /* trade or aggTrade of the kind not chosen */
+    uint64_t trades_not_market; /* insurance-fund/ADL fills: not market prices, left out */
     uint64_t trades_late;       /* refused by the aggregator: bucket already closed */
     uint64_t bars;              /* written to the queue */
     uint64_t unsampled;         /* of those, without a book sample */

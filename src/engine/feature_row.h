@@ -207,6 +207,10 @@ typedef struct {
     sc_qty depth_ask;
     bool ofi_ok;       /* in sync from the candle's open to its close */
     int64_t ofi_steps; /* sum of the OFI events of the candle, in steps */
+    /* Sum of |e_n| over the same events (>= |ofi_steps|, with ofi_ok): the
+     * strategy's queue component is ofi_steps / ofi_gross_steps. Not a
+     * column. */
+    int64_t ofi_gross_steps;
 } sc_feature_book;
 
 /* Price buckets of the volume profile for a timeframe, in whole units of
