@@ -16,9 +16,16 @@ static void print_help(FILE *f) {
             "                        one CSV row of features per closed candle, from kline\n"
             "                        CSVs or captures (--timeframe, --out; every column in\n"
             "                        'scalper features --help')\n"
+            "  signals --input FILE...\n"
+            "                        the strategy layer on captures or kline CSVs: every\n"
+            "                        decision with its reasons, regime changes, SMC counts\n"
+            "                        ('scalper signals --help')\n"
             "  params SUBCOMMAND     parameter versions: list, show, diff, set, activate,\n"
             "                        rollback, history ('scalper params --help')\n"
             "  config check FILE     check a configuration file ('scalper config --help')\n"
+            "  kill --reason TEXT    trip the kill switch: no entries, cancel all, flatten;\n"
+            "                        persisted until 'kill --reset --reason TEXT'; --status\n"
+            "                        shows it ('scalper kill --help': every trigger)\n"
             "  version               print the version\n"
             "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
             "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
@@ -49,8 +56,14 @@ int sc_cli_main(int argc, char **argv) {
     if (strcmp(cmd, "features") == 0) {
         return sc_cmd_features(argc - 1, argv + 1);
     }
+    if (strcmp(cmd, "signals") == 0) {
+        return sc_cmd_signals(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "params") == 0) {
         return sc_cmd_params(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "kill") == 0) {
+        return sc_cmd_kill(argc - 1, argv + 1);
     }
     fprintf(stderr, "scalper: unknown command '%s' (try 'scalper help')\n", cmd);
     return SC_EXIT_USAGE;

@@ -17,5 +17,7 @@ int sc_cmd_replay_check(int argc, char **argv);
 int sc_cmd_config(int argc, char **argv);
 int sc_cmd_params(int argc, char **argv);
 int sc_cmd_features(int argc, char **argv);
+int sc_cmd_signals(int argc, char **argv);
+int sc_cmd_kill(int argc, char **argv);
 
 #endif
