@@ -52,6 +52,8 @@ demo: bin
 	@if [ -d "$(SHARED)/binance_ws_capture_hftbacktest/usdm" ]; then \
 	  echo; echo "== real capture: Binance USD-M BTCUSDT, 2024-08-08 window =="; \
 	  build/release/scalper replay-check "$(SHARED)/binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"; \
+	  echo; echo "== strategy layer on the same window, 1s candles (signal study, not a backtest) =="; \
+	  build/release/scalper signals --quiet --timeframe 1s "$(SHARED)/binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"; \
 	fi
 
 fuzz-build: deps
