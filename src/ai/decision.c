@@ -940,6 +940,34 @@ sc_decision_reason sc_decision_check_position(const sc_decision_position *pos,
     return fail(why, SC_DECISION_R_INCONSISTENT, "action", expected, got);
 }
 
+sc_decision_reason sc_decision_check_signal(const sc_signal *sig, sc_decision_answer *out,
+                                            sc_decision_verdict *why) {
+    SC_ASSERT(sig != NULL && out != NULL && why != NULL);
+    if (why->reason != SC_DECISION_R_OK) {
+        SC_ASSERT(out->action == SC_DECISION_SKIP);
+        return why->reason;
+    }
+    sc_signal_kind want;
+    if (out->action == SC_DECISION_ENTER_LONG) {
+        want = SC_SIG_ENTER_LONG;
+    } else if (out->action == SC_DECISION_ENTER_SHORT) {
+        want = SC_SIG_ENTER_SHORT;
+    } else {
+        return SC_DECISION_R_OK; /* exit, hold, skip: the advisor may always de-risk */
+    }
+    if (sig->kind == want) {
+        return SC_DECISION_R_OK;
+    }
+    char got[64];
+    snprintf(got, sizeof(got), "%s with a %s signal", sc_decision_action_name(out->action),
+             sc_signal_kind_name(sig->kind));
+    why->n_clamps = 0;
+    skip_answer(out);
+    return fail(why, SC_DECISION_R_AGAINST_SIGNAL, "action",
+                "an entry the strategy signalled (an advisor confirms, resizes or refuses it)",
+                got);
+}
+
 /* Saturated: an event time near the end of int64 is not a real time, but
  * must not overflow. */
 sc_ns sc_decision_deadline(const sc_decision_request *req, const sc_params *active) {
@@ -969,6 +997,7 @@ sc_decision_reason sc_decision_evaluate(const sc_decision_request *req, const sc
     } else {
         (void)sc_decision_answer_parse(json, len, active, out, why);
         r = sc_decision_check_position(&req->position, out, why);
+        r = sc_decision_check_signal(&req->signal, out, why);
     }
     why->request_id = req->request_id;
     why->latency_ns = arrived_ns - req->ts_ns;

@@ -73,6 +73,12 @@
  *          reversal in one decision: exit first) are inconsistent;
  *   short: the mirror image.
  *
+ * Consistency with the signal (sc_decision_check_signal, after the position
+ * check): an advisor may confirm, resize or refuse the strategy's entry, but
+ * never invent or reverse one: enter_long needs an enter_long signal and
+ * enter_short an enter_short signal, else against_signal. Exits, holds and
+ * skips need no signal (leaving a position only lowers risk).
+ *
  * Thread: any; every function here works on caller-owned values. Allocates:
  * jansson allocates the parse tree inside sc_decision_answer_parse and frees
  * it before returning; nothing else.
@@ -168,14 +174,20 @@ typedef enum {
     X(LATE, 17, "late", "the answer arrived after the deadline")                                   \
     X(ABANDONED, 18, "abandoned", "no answer by the deadline; the request was abandoned")          \
     X(ADVISOR_FAILED, 19, "advisor_failed", "the advisor could not answer")                        \
-    X(NO_MEMORY, 20, "no_memory", "the JSON parser ran out of memory")
+    X(NO_MEMORY, 20, "no_memory", "the JSON parser ran out of memory")                             \
+    X(AGAINST_SIGNAL, 21, "against_signal", "an entry the strategy did not signal")
 
 typedef enum {
 #define SC__DECISION_REASON_ENUM(name, value, text, help) SC_DECISION_R_##name = value,
     SC_DECISION_REASON_LIST(SC__DECISION_REASON_ENUM)
 #undef SC__DECISION_REASON_ENUM
 } sc_decision_reason;
-enum { SC_DECISION_REASON_COUNT = 21 };
+/* One per entry of the list (codes are 0..COUNT-1 without holes). */
+#define SC__DECISION_REASON_ONE(name, value, text, meaning) +1
+enum { SC_DECISION_REASON_COUNT = 0 SC_DECISION_REASON_LIST(SC__DECISION_REASON_ONE) };
+#undef SC__DECISION_REASON_ONE
+_Static_assert(SC_DECISION_R_AGAINST_SIGNAL == SC_DECISION_REASON_COUNT - 1,
+               "reason codes are contiguous; the newest is the last");
 
 typedef enum {
     SC_DECISION_SIDE_FLAT = 0,
@@ -281,6 +293,11 @@ int sc_decision_format_number(double v, char *buf, size_t cap);
  * parameters (sc_params_validate). */
 sc_decision_reason sc_decision_answer_parse(const char *json, size_t len, const sc_params *active,
                                             sc_decision_answer *out, sc_decision_verdict *why);
+
+/* Turns an accepted entry that the signal does not call for into skip
+ * (against_signal). */
+sc_decision_reason sc_decision_check_signal(const sc_signal *sig, sc_decision_answer *out,
+                                            sc_decision_verdict *why);
 
 /* Turns an accepted answer that contradicts pos into skip (inconsistent).
  * An answer already skipped is left alone. Returns why->reason. */

@@ -508,6 +508,8 @@ static sc_decision_request request_at(sc_ns ts, sc_decision_side side) {
     req.position.side = side;
     req.position.qty.steps = side == SC_DECISION_SIDE_FLAT ? 0 : 10;
     req.position.entry_px.ticks = side == SC_DECISION_SIDE_FLAT ? 0 : 500000;
+    /* The default answer enters long: the strategy signalled it. */
+    req.signal.kind = SC_SIG_ENTER_LONG;
     return req;
 }
 
@@ -526,6 +528,10 @@ static void test_consistency(void **state) {
     for (int a = 0; a < 5; a++) {
         for (int s = 0; s < 3; s++) {
             sc_decision_request req = request_at(T0_NS, (sc_decision_side)s);
+            /* The signal agrees with the entry, so only the position rule decides. */
+            req.signal.kind = a == 0   ? SC_SIG_ENTER_LONG
+                              : a == 1 ? SC_SIG_ENTER_SHORT
+                                       : SC_SIG_NONE;
             const char *json = answer_with(buf, "action", actions[a], NULL);
             sc_decision_answer out;
             sc_decision_verdict why;
@@ -554,10 +560,53 @@ static void test_consistency(void **state) {
                      SC_DECISION_R_OUT_OF_RANGE);
 }
 
+/* The advisor confirms, resizes or refuses the strategy's entry; it never
+ * invents one or turns it around. Exits need no signal. */
+static void test_against_signal(void **state) {
+    (void)state;
+    sc_params p = defaults();
+    char buf[ANSWER_BUF];
+    static const struct {
+        const char *action;
+        sc_signal_kind sig;
+        sc_decision_side side;
+        sc_decision_reason want;
+    } cases[] = {
+        {"\"enter_long\"", SC_SIG_NONE, SC_DECISION_SIDE_FLAT, SC_DECISION_R_AGAINST_SIGNAL},
+        {"\"enter_long\"", SC_SIG_ENTER_SHORT, SC_DECISION_SIDE_FLAT, SC_DECISION_R_AGAINST_SIGNAL},
+        {"\"enter_short\"", SC_SIG_ENTER_LONG, SC_DECISION_SIDE_FLAT, SC_DECISION_R_AGAINST_SIGNAL},
+        {"\"enter_short\"", SC_SIG_EXIT, SC_DECISION_SIDE_FLAT, SC_DECISION_R_AGAINST_SIGNAL},
+        {"\"enter_long\"", SC_SIG_ENTER_LONG, SC_DECISION_SIDE_FLAT, SC_DECISION_R_OK},
+        {"\"enter_short\"", SC_SIG_ENTER_SHORT, SC_DECISION_SIDE_FLAT, SC_DECISION_R_OK},
+        {"\"exit\"", SC_SIG_NONE, SC_DECISION_SIDE_LONG, SC_DECISION_R_OK},
+        {"\"hold\"", SC_SIG_ENTER_SHORT, SC_DECISION_SIDE_FLAT, SC_DECISION_R_OK},
+        /* The position rule comes first: entering while long is inconsistent. */
+        {"\"enter_long\"", SC_SIG_NONE, SC_DECISION_SIDE_LONG, SC_DECISION_R_INCONSISTENT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sc_decision_request req = request_at(T0_NS, cases[i].side);
+        req.signal.kind = cases[i].sig;
+        const char *json = answer_with(buf, "action", cases[i].action, NULL);
+        sc_decision_answer out;
+        sc_decision_verdict why;
+        sc_decision_reason r =
+            sc_decision_evaluate(&req, &p, json, strlen(json), T0_NS, &out, &why);
+        if (r != cases[i].want) {
+            fail_msg("case %zu: got %s, want %s", i, sc_decision_reason_name(r),
+                     sc_decision_reason_name(cases[i].want));
+        }
+        if (r != SC_DECISION_R_OK) {
+            assert_is_skip(&out);
+            assert_string_equal(why.info.field, "action");
+        }
+    }
+}
+
 static void test_late_by_evaluate(void **state) {
     (void)state;
     sc_params p = defaults(); /* ai.deadline_ms 200 */
     sc_decision_request req = request_at(T0_NS, SC_DECISION_SIDE_FLAT);
+    req.signal.kind = SC_SIG_ENTER_LONG; /* the default answer enters long */
     req.request_id = 99;
     char buf[ANSWER_BUF];
     const char *json = answer_with(buf, NULL, NULL, NULL);
@@ -1163,6 +1212,7 @@ int main(void) {
         cmocka_unit_test(test_clamps),
         cmocka_unit_test(test_low_confidence),
         cmocka_unit_test(test_consistency),
+        cmocka_unit_test(test_against_signal),
         cmocka_unit_test(test_late_by_evaluate),
         cmocka_unit_test(test_advisor_async),
         cmocka_unit_test(test_advisor_cancel_and_config),
