@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/input.h"
 #include "app/progress.h"
 #include "app/text_file.h"
 #include "core/assert.h"
@@ -18,23 +19,15 @@
 #include "engine/feature_row.h"
 #include "market/candles.h"
 #include "market/capture.h"
-#include "market/decoder.h"
 #include "market/klines_csv.h"
 #include "strategy/smc.h"
 
 enum {
-    FIRST_LINE_MAX = 256,     /* bytes of a file's first line kept to tell its kind */
-    SNIFF_LINES_MAX = 2000,   /* capture lines read to recognise the instrument */
-    PROBE_INTERVAL_ROWS = 64, /* kline rows read per candidate interval */
-    PROBE_GRID_ROWS = 1000,   /* kline rows per file checked against the USD-M grid */
-    PROBLEMS_SHOWN = 20,      /* bad input lines printed (all are counted) */
-    PROGRESS_EVERY = 4096,    /* rows or lines between progress updates */
-    PATH_TEXT_MAX = 4096,     /* longest --out path */
-    ERR_TEXT_MAX = 640,       /* one formatted error */
-    DUR_TEXT_MAX = 24         /* "15m" */
+    PROBLEMS_SHOWN = 20,   /* bad input lines printed (all are counted) */
+    PROGRESS_EVERY = 4096, /* rows or lines between progress updates */
+    PATH_TEXT_MAX = 4096,  /* longest --out path */
+    DUR_TEXT_MAX = 24      /* "15m" */
 };
-
-typedef enum { KIND_KLINES = 0, KIND_CAPTURE = 1 } input_kind;
 
 typedef struct {
     const char **files;
@@ -45,7 +38,7 @@ typedef struct {
     const sc_instrument *ins; /* NULL: recognise from the data */
     bool quiet;
     bool smc; /* --smc: SMC pattern counts on stderr at the end */
-    input_kind kind;
+    sc_input_kind kind;
 } opts;
 
 typedef struct {
@@ -107,31 +100,10 @@ static const char *dur_text(sc_ns d, char *buf, size_t cap) {
     return buf;
 }
 
-/* "<n>s|m|h|d", whole seconds, 1 s .. 1 day. */
-static int parse_dur(const char *s, sc_ns *out) {
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || n <= 0 || n > 86400 || end[0] == '\0' || end[1] != '\0') {
-        return -1;
-    }
-    sc_ns unit = end[0] == 's'   ? SC_NS_PER_S
-                 : end[0] == 'm' ? SC_NS_PER_MIN
-                 : end[0] == 'h' ? 3600 * SC_NS_PER_S
-                 : end[0] == 'd' ? SC_NS_PER_DAY
-                                 : 0;
-    if (unit == 0 || (sc_ns)n * unit > SC_NS_PER_DAY) {
-        return -1;
-    }
-    *out = (sc_ns)n * unit;
-    return 0;
-}
-
 static void problem(run *r, const sc_errinfo *ei) {
     r->bad++;
     if (r->bad <= PROBLEMS_SHOWN) {
-        char buf[ERR_TEXT_MAX];
-        fprintf(stderr, "scalper features: %s\n", sc_errinfo_format(ei, buf, sizeof(buf)));
+        sc_input_report("features", ei);
     }
 }
 
@@ -221,29 +193,6 @@ static void usage(FILE *f) {
 
 /* ---- options -------------------------------------------------------------- */
 
-static int parse_instrument(const char *v, opts *o) {
-    o->ins = sc_instrument_find(v);
-    if (o->ins == NULL && strcmp(v, "auto") != 0) {
-        fprintf(stderr,
-                "scalper features: --instrument: expected usdm:BTCUSDT, spot:BTCUSDT, "
-                "coinm:BTCUSD_PERP or auto, got '%s'\n",
-                v);
-        return SC_EXIT_USAGE;
-    }
-    return 0;
-}
-
-static int parse_timeframe(const char *v, opts *o) {
-    static const char *const k_ok[] = {"1s", "1m", "5m", "15m", "1h"};
-    for (size_t i = 0; i < sizeof(k_ok) / sizeof(k_ok[0]); i++) {
-        if (strcmp(v, k_ok[i]) == 0 && parse_dur(v, &o->tf_ns) == 0) {
-            return 0;
-        }
-    }
-    fprintf(stderr, "scalper features: --timeframe: expected 1m, 5m, 15m, 1h or 1s, got '%s'\n", v);
-    return SC_EXIT_USAGE;
-}
-
 /* One option at argv[*i]; -1 after --help, else 0 or an exit code. */
 static int parse_one(int argc, char **argv, int *i, opts *o) {
     const char *a = argv[*i];
@@ -261,12 +210,7 @@ static int parse_one(int argc, char **argv, int *i, opts *o) {
         return 0;
     }
     if (strcmp(a, "--input") == 0) {
-        int n = 0;
-        while (*i + 1 < argc && !(argv[*i + 1][0] == '-' && argv[*i + 1][1] != '\0')) {
-            o->files[o->n_files++] = argv[++*i];
-            n++;
-        }
-        if (n > 0) {
+        if (sc_input_take_files(argc, argv, i, o->files, &o->n_files)) {
             return 0;
         }
     } else if (strcmp(a, "--out") == 0 && has_val) {
@@ -278,22 +222,22 @@ static int parse_one(int argc, char **argv, int *i, opts *o) {
         }
         return 0;
     } else if (strcmp(a, "--timeframe") == 0 && has_val) {
-        return parse_timeframe(argv[++*i], o);
+        return sc_input_parse_timeframe("features", argv[++*i], &o->tf_ns, NULL);
     } else if (strcmp(a, "--instrument") == 0 && has_val) {
-        return parse_instrument(argv[++*i], o);
+        return sc_input_parse_instrument("features", argv[++*i], &o->ins);
     } else if (strcmp(a, "--input-interval") == 0 && has_val) {
         const char *v = argv[++*i];
         if (strcmp(v, "auto") == 0) {
             o->interval_ns = 0;
             return 0;
         }
-        if (parse_dur(v, &o->interval_ns) == 0) {
+        if (sc_input_parse_dur(v, &o->interval_ns) == 0) {
             return 0;
         }
         fprintf(stderr, "scalper features: --input-interval: expected e.g. 1m, 5m, 1h, got '%s'\n",
                 v);
         return SC_EXIT_USAGE;
-    } else if (!(a[0] == '-' && a[1] != '\0')) {
+    } else if (sc_input_is_file_arg(a)) {
         o->files[o->n_files++] = a;
         return 0;
     }
@@ -324,109 +268,37 @@ static int parse_opts(int argc, char **argv, opts *o) {
 
 /* ---- what the input is ---------------------------------------------------- */
 
-static bool looks_like_capture(const char *line) {
-    const char *p = line;
-    if (*p < '0' || *p > '9') {
-        return false;
-    }
-    while (*p >= '0' && *p <= '9') {
-        p++;
-    }
-    if (*p != ' ' && *p != '\t') {
-        return false;
-    }
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    return *p == '{';
+static const char *kind_name(sc_input_kind k) {
+    return k == SC_INPUT_CAPTURE ? "capture" : "kline CSV";
 }
 
 static int detect_kinds(opts *o) {
-    for (size_t i = 0; i < o->n_files; i++) {
-        char line[FIRST_LINE_MAX];
-        int64_t line_no = 0;
-        sc_errinfo ei;
-        sc_errinfo_clear(&ei);
-        sc_err e = sc_text_first_line(o->files[i], line, sizeof(line), &line_no, &ei);
-        if (e == SC_ERR_EMPTY) {
-            fprintf(stderr, "scalper features: %s: empty file (no line with data)\n", o->files[i]);
-            return SC_EXIT_INPUT;
-        }
-        if (e != SC_OK) {
-            char buf[ERR_TEXT_MAX];
-            fprintf(stderr, "scalper features: %s\n", sc_errinfo_format(&ei, buf, sizeof(buf)));
-            return SC_EXIT_INPUT;
-        }
-        input_kind k = looks_like_capture(line) ? KIND_CAPTURE : KIND_KLINES;
-        if (i > 0 && k != o->kind) {
-            fprintf(stderr,
-                    "scalper features: %s is a %s but %s is a %s; the files are one stream, "
-                    "so give files of one kind\n",
-                    o->files[0], o->kind == KIND_CAPTURE ? "capture" : "kline CSV", o->files[i],
-                    k == KIND_CAPTURE ? "capture" : "kline CSV");
-            return SC_EXIT_USAGE;
-        }
-        o->kind = k;
+    sc_input_kinds ks;
+    sc_input_detect_kinds(o->files, o->n_files, &ks);
+    switch (ks.outcome) {
+    case SC_INPUT_KINDS_OK:
+        o->kind = ks.kind;
+        return 0;
+    case SC_INPUT_KINDS_EMPTY:
+        fprintf(stderr, "scalper features: %s: empty file (no line with data)\n", o->files[ks.at]);
+        return SC_EXIT_INPUT;
+    case SC_INPUT_KINDS_UNREADABLE:
+        sc_input_report("features", &ks.err);
+        return SC_EXIT_INPUT;
+    case SC_INPUT_KINDS_MIXED:
+        break;
     }
-    return 0;
+    fprintf(stderr,
+            "scalper features: %s is a %s but %s is a %s; the files are one stream, "
+            "so give files of one kind\n",
+            o->files[0], kind_name(ks.kind), o->files[ks.at], kind_name(ks.other_kind));
+    return SC_EXIT_USAGE;
 }
 
 /* ---- kline input: interval and grid --------------------------------------- */
 
-typedef struct {
-    int64_t ok;
-    int64_t errors;
-    sc_ns min_step_ns; /* smallest step between consecutive open times; 0 = none */
-    bool precision;    /* a value off the grid was seen; first_err says where */
-    sc_errinfo first_err;
-} probe_result;
-
-/* Reads up to max_rows rows of path on (ins, interval). Open or read
- * errors are returned with pr->first_err set. */
-static sc_err probe_file(const char *path, const sc_instrument *ins, sc_ns interval_ns,
-                         int max_rows, probe_result *pr) {
-    memset(pr, 0, sizeof(*pr));
-    sc_klines_csv_config cfg = {ins, interval_ns, 0};
-    sc_klines_csv *rd = NULL;
-    sc_errinfo ei;
-    sc_errinfo_clear(&ei);
-    sc_err e = sc_klines_csv_open(&cfg, path, &rd, &ei);
-    if (e != SC_OK) {
-        pr->first_err = ei;
-        pr->first_err.source = path;
-        return e;
-    }
-    bool has_last = false;
-    sc_ns last = 0;
-    for (int n = 0; n < max_rows; n++) {
-        sc_candle k;
-        e = sc_klines_csv_next(rd, &k, &ei);
-        if (e == SC_ERR_EOF || e == SC_ERR_IO || e == SC_ERR_COMPRESSION) {
-            break;
-        }
-        if (e != SC_OK) {
-            pr->errors++;
-            if (e == SC_ERR_PRECISION && !pr->precision) {
-                pr->precision = true;
-                pr->first_err = ei;
-            }
-            continue;
-        }
-        pr->ok++;
-        if (has_last && (pr->min_step_ns == 0 || k.open_ns - last < pr->min_step_ns)) {
-            pr->min_step_ns = k.open_ns - last;
-        }
-        has_last = true;
-        last = k.open_ns;
-    }
-    sc_klines_csv_close(rd);
-    pr->first_err.source = path; /* the reader's copy of the path is gone */
-    return e == SC_ERR_IO || e == SC_ERR_COMPRESSION ? e : SC_OK;
-}
-
-static int report_probe_failure(const probe_result *pr) {
-    char buf[ERR_TEXT_MAX];
-    fprintf(stderr, "scalper features: %s\n", sc_errinfo_format(&pr->first_err, buf, sizeof(buf)));
+static int report_probe_failure(const sc_input_probe *pr) {
+    sc_input_report("features", &pr->first_err);
     return SC_EXIT_INPUT;
 }
 
@@ -443,21 +315,18 @@ static int choose_interval(opts *o) {
     if (o->interval_ns != 0) {
         return 0;
     }
-    const sc_instrument *finest = sc_instrument_find("spot:BTCUSDT");
-    for (size_t i = 0; i < sizeof(k_candidates) / sizeof(k_candidates[0]); i++) {
-        probe_result pr;
-        sc_err e = probe_file(o->files[0], finest, k_candidates[i], PROBE_INTERVAL_ROWS, &pr);
-        if (e != SC_OK) {
-            return report_probe_failure(&pr);
-        }
-        if (pr.ok > 0 && pr.errors < pr.ok && (pr.ok == 1 || pr.min_step_ns == k_candidates[i])) {
-            o->interval_ns = k_candidates[i];
-            fprintf(stderr,
-                    "features: kline interval %s (recognised from the first rows; "
-                    "--input-interval to override)\n",
-                    dur_text(o->interval_ns, d, sizeof(d)));
-            return 0;
-        }
+    sc_input_probe pr;
+    if (sc_input_probe_interval(o->files[0], k_candidates,
+                                sizeof(k_candidates) / sizeof(k_candidates[0]), &o->interval_ns,
+                                &pr) != SC_OK) {
+        return report_probe_failure(&pr);
+    }
+    if (o->interval_ns != 0) {
+        fprintf(stderr,
+                "features: kline interval %s (recognised from the first rows; "
+                "--input-interval to override)\n",
+                dur_text(o->interval_ns, d, sizeof(d)));
+        return 0;
     }
     o->interval_ns = SC_NS_PER_MIN;
     fprintf(stderr,
@@ -475,13 +344,14 @@ static int choose_kline_instrument(opts *o) {
     const sc_instrument *usdm = sc_instrument_find("usdm:BTCUSDT");
     int64_t rows = 0;
     for (size_t i = 0; i < o->n_files; i++) {
-        probe_result pr;
-        sc_err e = probe_file(o->files[i], usdm, o->interval_ns, PROBE_GRID_ROWS, &pr);
+        sc_input_probe pr;
+        sc_err e =
+            sc_input_probe_file(o->files[i], usdm, o->interval_ns, SC_INPUT_PROBE_GRID_ROWS, &pr);
         if (e != SC_OK) {
             return report_probe_failure(&pr);
         }
         if (pr.precision) {
-            char buf[ERR_TEXT_MAX];
+            char buf[SC_INPUT_ERR_TEXT_MAX];
             o->ins = sc_instrument_find("spot:BTCUSDT");
             fprintf(stderr,
                     "features: instrument spot:BTCUSDT (auto: values off the usdm:BTCUSDT grid, "
@@ -525,27 +395,9 @@ static int prepare_capture(opts *o) {
     if (o->ins != NULL) {
         return 0;
     }
-    sc_capture_reader *rd = NULL;
-    sc_capture_reader_config rc = {0};
-    sc_errinfo ei;
-    sc_errinfo_clear(&ei);
-    if (sc_capture_reader_open(&rc, o->files, 1, &rd, &ei) == SC_OK) {
-        sc_capture_line ln;
-        for (int i = 0; i < SNIFF_LINES_MAX && o->ins == NULL; i++) {
-            sc_err e = sc_capture_reader_next(rd, &ln, &ei);
-            if (e == SC_ERR_EOF || e == SC_ERR_IO || e == SC_ERR_COMPRESSION) {
-                break;
-            }
-            if (e == SC_OK) {
-                o->ins = sc_decoder_sniff_instrument(ln.json, ln.json_len);
-            }
-        }
-        sc_capture_reader_close(rd);
-    }
-    if (o->ins == NULL) {
-        fprintf(stderr, "scalper features: cannot tell the instrument from %s; give --instrument\n",
-                o->files[0]);
-        return SC_EXIT_INPUT;
+    int rc = sc_input_capture_instrument("features", o->files, &o->ins);
+    if (rc != 0) {
+        return rc;
     }
     fprintf(stderr, "features: instrument %s (recognised from the messages)\n", o->ins->name);
     return 0;
@@ -852,49 +704,12 @@ static int run_klines(run *r) {
 
 /* ---- capture input ---------------------------------------------------------- */
 
-static void drain_bars(run *r, sc_capture_bars *cb, const char *source, int64_t line) {
-    sc_capture_bar bar;
-    while (sc_capture_bars_next(cb, &bar)) {
-        emit(r, &bar.candle, &bar.book, source, line);
-    }
+static void capture_bar(void *ctx, const sc_capture_bar *bar, const char *source, int64_t line) {
+    emit(ctx, &bar->candle, &bar->book, source, line);
 }
 
-static int capture_feed(run *r, sc_capture_bars *cb, sc_capture_reader *rd) {
-    sc_capture_line ln;
-    sc_errinfo ei;
-    const char *source = r->o->files[0];
-    int64_t line = 0;
-    for (uint64_t n = 1;; n++) {
-        sc_errinfo_clear(&ei);
-        sc_err e = sc_capture_reader_next(rd, &ln, &ei);
-        if (e == SC_ERR_EOF) {
-            break;
-        }
-        if (e != SC_OK) {
-            problem(r, &ei);
-            if (e == SC_ERR_PARSE || e == SC_ERR_LIMIT) {
-                continue;
-            }
-            return SC_EXIT_INPUT;
-        }
-        source = ln.path;
-        line = ln.line_no;
-        sc_errinfo_clear(&ei);
-        e = sc_capture_bars_on_message(cb, ln.ts_local_ns, ln.json, ln.json_len, &ei);
-        if (e != SC_OK) {
-            ei.source = ln.path;
-            ei.line = ln.line_no;
-            problem(r, &ei);
-        }
-        drain_bars(r, cb, source, line);
-        if (n % PROGRESS_EVERY == 0) {
-            sc_progress_update(r->pg, sc_capture_reader_bytes_done(rd));
-        }
-    }
-    if (sc_capture_bars_finish(cb) == SC_OK) {
-        drain_bars(r, cb, source, line);
-    }
-    return 0;
+static void capture_problem(void *ctx, const sc_errinfo *ei) {
+    problem(ctx, ei);
 }
 
 static void summary_capture(const run *r, const sc_capture_bars_stats *st) {
@@ -958,7 +773,8 @@ static int run_capture(run *r) {
         sc_capture_bars_create(&cfg, &cb) == SC_OK ? start_pipeline(r, true) : SC_EXIT_INTERNAL;
     if (rc == 0) {
         r->pg = sc_progress_create("features", sc_capture_reader_bytes_total(rd), !o->quiet);
-        rc = capture_feed(r, cb, rd);
+        sc_input_capture_sink sink = {r, capture_bar, capture_problem, r->pg};
+        rc = sc_input_capture_feed(rd, cb, o->files[0], &sink);
         sc_progress_done(r->pg);
         sc_capture_bars_stats st;
         sc_capture_bars_get_stats(cb, &st);
@@ -1037,7 +853,7 @@ int sc_cmd_features(int argc, char **argv) {
         rc = detect_kinds(&o);
     }
     if (rc == 0) {
-        rc = o.kind == KIND_CAPTURE ? prepare_capture(&o) : prepare_klines(&o);
+        rc = o.kind == SC_INPUT_CAPTURE ? prepare_capture(&o) : prepare_klines(&o);
     }
     run *r = rc == 0 ? calloc(1, sizeof(*r)) : NULL;
     if (rc != 0 || r == NULL) {
@@ -1051,7 +867,7 @@ int sc_cmd_features(int argc, char **argv) {
     double t0 = now_s();
     rc = rc == 0 ? out_open(&r->out, o.out_path) : rc;
     if (rc == 0) {
-        rc = o.kind == KIND_CAPTURE ? run_capture(r) : run_klines(r);
+        rc = o.kind == SC_INPUT_CAPTURE ? run_capture(r) : run_klines(r);
         rc = finish_run(r, rc, now_s() - t0);
         smc_report(r);
     }

@@ -11,6 +11,7 @@
 
 #include "ai/param_store.h"
 #include "app/cli.h"
+#include "app/input.h"
 #include "app/progress.h"
 #include "app/text_file.h"
 #include "engine/capture_bars.h"
@@ -18,23 +19,15 @@
 #include "engine/decision_path.h"
 #include "market/candles.h"
 #include "market/capture.h"
-#include "market/decoder.h"
 #include "market/klines_csv.h"
 
 enum {
-    FIRST_LINE_MAX = 256,     /* bytes of a file's first line kept to tell its kind */
-    SNIFF_LINES_MAX = 2000,   /* capture lines read to recognise the instrument */
-    PROBE_INTERVAL_ROWS = 64, /* kline rows read per candidate interval */
-    PROBE_GRID_ROWS = 1000,   /* kline rows checked against the USD-M grid */
-    PROBLEMS_SHOWN = 20,      /* bad input lines printed (all are counted) */
-    PROGRESS_EVERY = 4096,    /* lines between progress updates */
+    PROBLEMS_SHOWN = 20, /* bad input lines printed (all are counted) */
     ERR_TEXT_MAX = 640,
     LINE_TEXT_MAX = 4096, /* one human line */
     TIME_TEXT_MAX = 40,
     SOURCE_TEXT_MAX = 512
 };
-
-typedef enum { KIND_KLINES = 0, KIND_CAPTURE = 1 } input_kind;
 
 typedef struct {
     const char **files;
@@ -49,7 +42,7 @@ typedef struct {
     const sc_instrument *ins;
     sc_ns interval_ns; /* klines: 0 = recognise */
     bool has_split;    /* klines: the first file carries the taker-buy volume */
-    input_kind kind;
+    sc_input_kind kind;
 } opts;
 
 /* The parameters chosen, and where they came from. */
@@ -116,53 +109,18 @@ static void usage(FILE *f) {
 
 /* ---- options --------------------------------------------------------------- */
 
-static int parse_dur(const char *s, sc_ns *out) {
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || n <= 0 || n > 86400 || end[0] == '\0' || end[1] != '\0') {
-        return -1;
-    }
-    sc_ns unit = end[0] == 's'   ? SC_NS_PER_S
-                 : end[0] == 'm' ? SC_NS_PER_MIN
-                 : end[0] == 'h' ? 3600 * SC_NS_PER_S
-                 : end[0] == 'd' ? SC_NS_PER_DAY
-                                 : 0;
-    if (unit == 0 || (sc_ns)n * unit > SC_NS_PER_DAY) {
-        return -1;
-    }
-    *out = (sc_ns)n * unit;
-    return 0;
-}
-
 static int parse_value(const char *a, const char *v, opts *o) {
-    static const char *const k_tf[] = {"1s", "1m", "5m", "15m", "1h"};
     if (strcmp(a, "--timeframe") == 0) {
-        for (size_t i = 0; i < sizeof(k_tf) / sizeof(k_tf[0]); i++) {
-            if (strcmp(v, k_tf[i]) == 0 && parse_dur(v, &o->tf_ns) == 0) {
-                o->tf_text = k_tf[i];
-                return 0;
-            }
-        }
-        fprintf(stderr, "scalper signals: --timeframe: expected 1m, 5m, 15m, 1h or 1s, got '%s'\n",
-                v);
-        return SC_EXIT_USAGE;
+        return sc_input_parse_timeframe("signals", v, &o->tf_ns, &o->tf_text);
     }
     if (strcmp(a, "--config") == 0) {
         o->config_path = v;
     } else if (strcmp(a, "--db") == 0) {
         o->db_path = v;
     } else if (strcmp(a, "--instrument") == 0) {
-        o->ins = sc_instrument_find(v);
-        if (o->ins == NULL && strcmp(v, "auto") != 0) {
-            fprintf(stderr,
-                    "scalper signals: --instrument: expected usdm:BTCUSDT, spot:BTCUSDT, "
-                    "coinm:BTCUSD_PERP or auto, got '%s'\n",
-                    v);
-            return SC_EXIT_USAGE;
-        }
+        return sc_input_parse_instrument("signals", v, &o->ins);
     } else if (strcmp(a, "--input-interval") == 0) {
-        if (strcmp(v, "auto") != 0 && parse_dur(v, &o->interval_ns) != 0) {
+        if (strcmp(v, "auto") != 0 && sc_input_parse_dur(v, &o->interval_ns) != 0) {
             fprintf(stderr, "scalper signals: --input-interval: expected e.g. 1m, got '%s'\n", v);
             return SC_EXIT_USAGE;
         }
@@ -188,12 +146,7 @@ static int parse_one(int argc, char **argv, int *i, opts *o) {
         return 0;
     }
     if (strcmp(a, "--input") == 0) {
-        int n = 0;
-        while (*i + 1 < argc && !(argv[*i + 1][0] == '-' && argv[*i + 1][1] != '\0')) {
-            o->files[o->n_files++] = argv[++*i];
-            n++;
-        }
-        if (n > 0) {
+        if (sc_input_take_files(argc, argv, i, o->files, &o->n_files)) {
             return 0;
         }
     } else if (*i + 1 < argc) {
@@ -203,7 +156,7 @@ static int parse_one(int argc, char **argv, int *i, opts *o) {
             return rc;
         }
     }
-    if (!(a[0] == '-' && a[1] != '\0')) {
+    if (sc_input_is_file_arg(a)) {
         o->files[o->n_files++] = a;
         return 0;
     }
@@ -235,50 +188,26 @@ static int parse_opts(int argc, char **argv, opts *o) {
 
 /* ---- what the input is ------------------------------------------------------- */
 
-static bool looks_like_capture(const char *line) {
-    const char *p = line;
-    if (*p < '0' || *p > '9') {
-        return false;
-    }
-    while (*p >= '0' && *p <= '9') {
-        p++;
-    }
-    if (*p != ' ' && *p != '\t') {
-        return false;
-    }
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    return *p == '{';
-}
-
 static int detect_kinds(opts *o) {
-    for (size_t i = 0; i < o->n_files; i++) {
-        char line[FIRST_LINE_MAX];
-        int64_t line_no = 0;
-        sc_errinfo ei;
-        sc_errinfo_clear(&ei);
-        sc_err e = sc_text_first_line(o->files[i], line, sizeof(line), &line_no, &ei);
-        if (e != SC_OK) {
-            char buf[ERR_TEXT_MAX];
-            if (e == SC_ERR_EMPTY) {
-                fprintf(stderr, "scalper signals: %s: empty file\n", o->files[i]);
-            } else {
-                fprintf(stderr, "scalper signals: %s\n", sc_errinfo_format(&ei, buf, sizeof(buf)));
-            }
-            return SC_EXIT_INPUT;
-        }
-        input_kind k = looks_like_capture(line) ? KIND_CAPTURE : KIND_KLINES;
-        if (i > 0 && k != o->kind) {
-            fprintf(stderr,
-                    "scalper signals: %s and %s are of different kinds (capture, kline "
-                    "CSV); give files of one kind\n",
-                    o->files[0], o->files[i]);
-            return SC_EXIT_USAGE;
-        }
-        o->kind = k;
+    sc_input_kinds ks;
+    sc_input_detect_kinds(o->files, o->n_files, &ks);
+    if (ks.outcome == SC_INPUT_KINDS_EMPTY) {
+        fprintf(stderr, "scalper signals: %s: empty file\n", o->files[ks.at]);
+        return SC_EXIT_INPUT;
     }
-    if (o->kind == KIND_KLINES && o->tf_ns < SC_NS_PER_MIN) {
+    if (ks.outcome == SC_INPUT_KINDS_UNREADABLE) {
+        sc_input_report("signals", &ks.err);
+        return SC_EXIT_INPUT;
+    }
+    if (ks.outcome == SC_INPUT_KINDS_MIXED) {
+        fprintf(stderr,
+                "scalper signals: %s and %s are of different kinds (capture, kline "
+                "CSV); give files of one kind\n",
+                o->files[0], o->files[ks.at]);
+        return SC_EXIT_USAGE;
+    }
+    o->kind = ks.kind;
+    if (o->kind == SC_INPUT_KLINES && o->tf_ns < SC_NS_PER_MIN) {
         fprintf(stderr,
                 "scalper signals: --timeframe %s needs a capture (kline CSVs are 1m or "
                 "coarser)\n",
@@ -290,58 +219,8 @@ static int detect_kinds(opts *o) {
 
 /* ---- kline input: interval, grid, taker split ------------------------------------ */
 
-typedef struct {
-    int64_t ok;
-    int64_t errors;
-    sc_ns min_step_ns;
-    bool precision; /* a value off the grid; first_err says where */
-    uint32_t has;   /* SC_CANDLE_HAS_* of the rows */
-    sc_errinfo first_err;
-} probe_result;
-
-static sc_err probe_file(const char *path, const sc_instrument *ins, sc_ns interval_ns,
-                         int max_rows, probe_result *pr) {
-    memset(pr, 0, sizeof(*pr));
-    sc_klines_csv_config cfg = {ins, interval_ns, 0};
-    sc_klines_csv *rd = NULL;
-    sc_errinfo ei;
-    sc_errinfo_clear(&ei);
-    sc_err e = sc_klines_csv_open(&cfg, path, &rd, &ei);
-    if (e != SC_OK) {
-        pr->first_err = ei;
-        pr->first_err.source = path;
-        return e;
-    }
-    sc_ns last = -1;
-    for (int n = 0; n < max_rows; n++) {
-        sc_candle k;
-        e = sc_klines_csv_next(rd, &k, &ei);
-        if (e == SC_ERR_EOF || e == SC_ERR_IO || e == SC_ERR_COMPRESSION) {
-            break;
-        }
-        if (e != SC_OK) {
-            pr->errors++;
-            if (e == SC_ERR_PRECISION && !pr->precision) {
-                pr->precision = true;
-                pr->first_err = ei;
-            }
-            continue;
-        }
-        pr->ok++;
-        if (last >= 0 && (pr->min_step_ns == 0 || k.open_ns - last < pr->min_step_ns)) {
-            pr->min_step_ns = k.open_ns - last;
-        }
-        last = k.open_ns;
-        pr->has = pr->ok == 1 ? k.flags : pr->has & k.flags;
-    }
-    sc_klines_csv_close(rd);
-    pr->first_err.source = path; /* the reader's copy of the path is gone */
-    return e == SC_ERR_IO || e == SC_ERR_COMPRESSION ? e : SC_OK;
-}
-
-static int probe_failed(const probe_result *pr) {
-    char buf[ERR_TEXT_MAX];
-    fprintf(stderr, "scalper signals: %s\n", sc_errinfo_format(&pr->first_err, buf, sizeof(buf)));
+static int probe_failed(const sc_input_probe *pr) {
+    sc_input_report("signals", &pr->first_err);
     return SC_EXIT_INPUT;
 }
 
@@ -354,16 +233,14 @@ static int choose_interval(opts *o) {
     if (o->interval_ns != 0) {
         return 0;
     }
-    const sc_instrument *finest = sc_instrument_find("spot:BTCUSDT");
-    for (size_t i = 0; i < sizeof(k_candidates) / sizeof(k_candidates[0]); i++) {
-        probe_result pr;
-        if (probe_file(o->files[0], finest, k_candidates[i], PROBE_INTERVAL_ROWS, &pr) != SC_OK) {
-            return probe_failed(&pr);
-        }
-        if (pr.ok > 0 && pr.errors < pr.ok && (pr.ok == 1 || pr.min_step_ns == k_candidates[i])) {
-            o->interval_ns = k_candidates[i];
-            return 0;
-        }
+    sc_input_probe pr;
+    if (sc_input_probe_interval(o->files[0], k_candidates,
+                                sizeof(k_candidates) / sizeof(k_candidates[0]), &o->interval_ns,
+                                &pr) != SC_OK) {
+        return probe_failed(&pr);
+    }
+    if (o->interval_ns != 0) {
+        return 0;
     }
     o->interval_ns = SC_NS_PER_MIN;
     fprintf(stderr, "signals: cannot tell the kline interval of %s; assuming 1m\n", o->files[0]);
@@ -383,9 +260,9 @@ static int prepare_klines(opts *o) {
         return SC_EXIT_USAGE;
     }
     const sc_instrument *usdm = sc_instrument_find("usdm:BTCUSDT");
-    probe_result pr;
-    if (probe_file(o->files[0], o->ins ? o->ins : usdm, o->interval_ns, PROBE_GRID_ROWS, &pr) !=
-        SC_OK) {
+    sc_input_probe pr;
+    if (sc_input_probe_file(o->files[0], o->ins ? o->ins : usdm, o->interval_ns,
+                            SC_INPUT_PROBE_GRID_ROWS, &pr) != SC_OK) {
         return probe_failed(&pr);
     }
     if (o->ins == NULL) {
@@ -402,27 +279,9 @@ static int prepare_capture(opts *o) {
     if (o->ins != NULL) {
         return 0;
     }
-    sc_capture_reader *rd = NULL;
-    sc_capture_reader_config rc = {0};
-    sc_errinfo ei;
-    sc_errinfo_clear(&ei);
-    if (sc_capture_reader_open(&rc, o->files, 1, &rd, &ei) == SC_OK) {
-        sc_capture_line ln;
-        for (int i = 0; i < SNIFF_LINES_MAX && o->ins == NULL; i++) {
-            sc_err e = sc_capture_reader_next(rd, &ln, &ei);
-            if (e == SC_ERR_EOF || e == SC_ERR_IO || e == SC_ERR_COMPRESSION) {
-                break;
-            }
-            if (e == SC_OK) {
-                o->ins = sc_decoder_sniff_instrument(ln.json, ln.json_len);
-            }
-        }
-        sc_capture_reader_close(rd);
-    }
-    if (o->ins == NULL) {
-        fprintf(stderr, "scalper signals: cannot tell the instrument from %s; give --instrument\n",
-                o->files[0]);
-        return SC_EXIT_INPUT;
+    int rc = sc_input_capture_instrument("signals", o->files, &o->ins);
+    if (rc != 0) {
+        return rc;
     }
     fprintf(stderr, "signals: capture input, instrument %s\n", o->ins->name);
     return 0;
@@ -656,8 +515,7 @@ static void on_record(void *ctx, const sc_dp_record *rec) {
 static void problem(run *r, const sc_errinfo *ei) {
     r->bad++;
     if (r->bad <= PROBLEMS_SHOWN) {
-        char buf[ERR_TEXT_MAX];
-        fprintf(stderr, "scalper signals: %s\n", sc_errinfo_format(ei, buf, sizeof(buf)));
+        sc_input_report("signals", ei);
     }
 }
 
@@ -674,48 +532,12 @@ static void bar_in(run *r, const sc_candle *k, const sc_feature_book *book, cons
     }
 }
 
-static void drain_bars(run *r, sc_capture_bars *cb, const char *source, int64_t line) {
-    sc_capture_bar bar;
-    while (sc_capture_bars_next(cb, &bar)) {
-        bar_in(r, &bar.candle, bar.sampled ? &bar.book : NULL, source, line);
-    }
+static void capture_bar(void *ctx, const sc_capture_bar *bar, const char *source, int64_t line) {
+    bar_in(ctx, &bar->candle, bar->sampled ? &bar->book : NULL, source, line);
 }
 
-static int capture_feed(run *r, sc_capture_bars *cb, sc_capture_reader *rd) {
-    sc_capture_line ln;
-    sc_errinfo ei;
-    const char *source = r->o->files[0];
-    int64_t line = 0;
-    for (uint64_t n = 1;; n++) {
-        sc_errinfo_clear(&ei);
-        sc_err e = sc_capture_reader_next(rd, &ln, &ei);
-        if (e == SC_ERR_EOF) {
-            break;
-        }
-        if (e != SC_OK) {
-            problem(r, &ei);
-            if (e == SC_ERR_PARSE || e == SC_ERR_LIMIT) {
-                continue;
-            }
-            return SC_EXIT_INPUT;
-        }
-        source = ln.path;
-        line = ln.line_no;
-        sc_errinfo_clear(&ei);
-        if (sc_capture_bars_on_message(cb, ln.ts_local_ns, ln.json, ln.json_len, &ei) != SC_OK) {
-            ei.source = ln.path;
-            ei.line = ln.line_no;
-            problem(r, &ei);
-        }
-        drain_bars(r, cb, source, line);
-        if (n % PROGRESS_EVERY == 0) {
-            sc_progress_update(r->pg, sc_capture_reader_bytes_done(rd));
-        }
-    }
-    if (sc_capture_bars_finish(cb) == SC_OK) {
-        drain_bars(r, cb, source, line);
-    }
-    return 0;
+static void capture_problem(void *ctx, const sc_errinfo *ei) {
+    problem(ctx, ei);
 }
 
 static int run_capture(run *r) {
@@ -735,7 +557,8 @@ static int run_capture(run *r) {
     int rc = SC_EXIT_INTERNAL;
     if (sc_capture_bars_create(&cfg, &cb) == SC_OK) {
         r->pg = sc_progress_create("signals", sc_capture_reader_bytes_total(rd), !r->o->quiet);
-        rc = capture_feed(r, cb, rd);
+        sc_input_capture_sink sink = {r, capture_bar, capture_problem, r->pg};
+        rc = sc_input_capture_feed(rd, cb, r->o->files[0], &sink);
         sc_progress_done(r->pg);
     }
     sc_capture_bars_destroy(cb);
@@ -896,7 +719,7 @@ static void print_smc(const sc_smc_counters *sm) {
 }
 
 static const char *fidelity_note(const run *r) {
-    if (r->o->kind == KIND_CAPTURE) {
+    if (r->o->kind == SC_INPUT_CAPTURE) {
         return "l2_book: the book sampled at each candle's close";
     }
     return r->o->has_split ? "bars: touch = close / close + 1 tick; w_imbalance and w_ofi taken "
@@ -947,7 +770,7 @@ static void summary_json(const run *r, const sc_decision_path_stats *s, const sc
                          const param_choice *pc) {
     json_t *o = json_pack(
         "{ss sI ss ss ss sI ss ss ss ss sb}", "type", "summary", "candles", (json_int_t)s->candles,
-        "timeframe", r->o->tf_text, "fidelity", r->o->kind == KIND_CAPTURE ? "l2_book" : "bars",
+        "timeframe", r->o->tf_text, "fidelity", r->o->kind == SC_INPUT_CAPTURE ? "l2_book" : "bars",
         "fidelity_note", fidelity_note(r), "params_version", (json_int_t)pc->params.version,
         "params_hash", sc_decision_path_params_hash(r->dp, false), "effective_params_hash",
         sc_decision_path_params_hash(r->dp, true), "params_source", pc->source, "advisor",
@@ -984,7 +807,7 @@ static int start(run *r, const param_choice *pc) {
     cfg.ins = r->o->ins;
     cfg.params = &pc->params;
     cfg.tf_ns = r->o->tf_ns;
-    cfg.fidelity = r->o->kind == KIND_CAPTURE ? SC_DP_FIDELITY_L2 : SC_DP_FIDELITY_BARS;
+    cfg.fidelity = r->o->kind == SC_INPUT_CAPTURE ? SC_DP_FIDELITY_L2 : SC_DP_FIDELITY_BARS;
     cfg.bars_flow = r->o->has_split;
     cfg.record_all = r->o->all;
     cfg.on_record = on_record;
@@ -1000,7 +823,7 @@ static int start(run *r, const param_choice *pc) {
 static int run_all(run *r, const param_choice *pc) {
     int rc = start(r, pc);
     if (rc == 0) {
-        rc = r->o->kind == KIND_CAPTURE ? run_capture(r) : run_klines(r);
+        rc = r->o->kind == SC_INPUT_CAPTURE ? run_capture(r) : run_klines(r);
         sc_decision_path_finish(r->dp);
     }
     if (rc == 0 || r->dp != NULL) {
@@ -1030,7 +853,7 @@ int sc_cmd_signals(int argc, char **argv) {
         rc = detect_kinds(&o);
     }
     if (rc == 0) {
-        rc = o.kind == KIND_CAPTURE ? prepare_capture(&o) : prepare_klines(&o);
+        rc = o.kind == SC_INPUT_CAPTURE ? prepare_capture(&o) : prepare_klines(&o);
     }
     param_choice *pc = rc == 0 ? calloc(1, sizeof(*pc)) : NULL;
     if (rc == 0 && pc == NULL) {
