@@ -15,7 +15,7 @@
  * back from it activates version 0 again.
  *
  * Values are stored as canonical JSON text,
- *   {"schema":1,"values":{"strategy.entry_score_min":0.6,...}}
+ *   {"schema":2,"values":{"strategy.entry_score_min":0.6,...}}
  * every key of the schema in table order, each value written by
  * sc_param_format (true/false for BOOL). The hash is the SHA-256 hex of
  * exactly that text, schema number included: equal values under the same

@@ -28,7 +28,9 @@
 
 #include "core/err.h"
 
-#define SC_PARAM_SCHEMA_VERSION 1
+/* 1: strategy, smc, regime, ai. 2: the forbidden.* group appended (versions
+ * stored under 1 take its defaults when read). */
+#define SC_PARAM_SCHEMA_VERSION 2
 
 typedef enum { SC_PARAM_INT = 0, SC_PARAM_REAL = 1, SC_PARAM_BOOL = 2 } sc_param_type;
 
@@ -106,7 +108,26 @@ typedef enum { SC_PARAM_INT = 0, SC_PARAM_REAL = 1, SC_PARAM_BOOL = 2 } sc_param
     X(AI_TTL_MS_MAX, "ai.ttl_ms_max", INT, 5000, 100, 60000, "ms",                                 \
       "longest time-to-live an advisor answer may carry")                                          \
     X(AI_REASON_LEN_MAX, "ai.reason_len_max", INT, 200, 16, 1000, "bytes",                         \
-      "longest reason string accepted from an advisor")
+      "longest reason string accepted from an advisor")                                            \
+    /* forbidden conditions (risk/forbidden.h): market states with no new entry */                 \
+    X(FORBID_SPREAD_BPS, "forbidden.spread_bps", REAL, 5.0, 0.1, 10.0, "bps",                      \
+      "no entry while the spread is wider than this (never above the 10 bps hard limit)")          \
+    X(FORBID_STALE_MS, "forbidden.stale_ms", INT, 2000, 50, 60000, "ms",                           \
+      "no entry or signal exit when the book has had no update for longer than this")              \
+    X(FORBID_THIN_TOP_STEPS, "forbidden.thin_top_steps", INT, 20, 0, 1000000, "qty steps",         \
+      "no entry while the best bid or ask holds less than this; 0 = off")                          \
+    X(FORBID_VOL_SHOCK_BPS, "forbidden.vol_shock_bps", REAL, 50.0, 5.0, 2000.0, "bps",             \
+      "no entry after a mid move of at least this within forbidden.vol_window_s")                  \
+    X(FORBID_VOL_WINDOW_S, "forbidden.vol_window_s", INT, 10, 1, 300, "s",                         \
+      "window of the volatility-shock move")                                                       \
+    X(FORBID_FUNDING_WINDOW_S, "forbidden.funding_window_s", INT, 120, 0, 1800, "s",               \
+      "no entry this close to a funding time (00:00, 08:00, 16:00 UTC); 0 = off")                  \
+    X(FORBID_CLOCK_SKEW_MS, "forbidden.clock_skew_ms", INT, 500, 10, 10000, "ms",                  \
+      "no entry or signal exit while local and exchange clocks differ by more than this")          \
+    X(FORBID_RATE_HEADROOM_PCT, "forbidden.rate_headroom_pct", REAL, 20.0, 0.0, 90.0, "%",         \
+      "no entry or signal exit while less of the order rate limit is left (once reported)")        \
+    X(FORBID_LATENCY_MS, "forbidden.latency_ms", INT, 1000, 1, 60000, "ms",                        \
+      "no entry or signal exit while order latency is above this (once measured)")
 
 typedef enum {
 #define SC__PARAM_ID(id, key, type, def, min, max, unit, help) SC_P_##id,

@@ -25,6 +25,7 @@ _Static_assert(HOLD_S_MIN <= HOLD_S_MAX, "the hold limits leave room");
 typedef enum {
     S_EXCHANGE,
     S_RISK,
+    S_FORBIDDEN,
     S_STRATEGY,
     S_SMC,
     S_REGIME,
@@ -46,6 +47,10 @@ static const section_def k_sections[S_COUNT] = {
     {"risk", false,
      "Hard risk limits. Each is compiled into scalper; this file may only tighten them: a "
      "value that would loosen one is refused."},
+    {"forbidden", true,
+     "Forbidden conditions: market states in which no entry is made; broken data, clocks or "
+     "order paths also stop signal exits. Protective exits always go out. Parameters (see "
+     "src/risk/forbidden.h)."},
     {"strategy", true, "Base strategy: entry signal, order size, exits (parameters)."},
     {"smc", true, "Smart money concepts detector (parameters)."},
     {"regime", true, "Regime detector (parameters)."},

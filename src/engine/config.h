@@ -1,11 +1,12 @@
 /* config.h: the scalper configuration file (one INI file, read with inih).
  *
- * Sections: [exchange] [risk] [strategy] [smc] [regime] [ai] [paper] [store]
- * [server]. Every key is declared once, with its type, default, bounds and
- * meaning, in the table in config.c; validation, `scalper config --help`,
- * the example file (config/scalper.ini) and the canonical text all come from
- * that table. In [strategy], [smc], [regime] and [ai] a key K is the
- * parameter "<section>.K" of core/params.h, checked against its bounds there.
+ * Sections: [exchange] [risk] [forbidden] [strategy] [smc] [regime] [ai]
+ * [paper] [store] [server]. Every key is declared once, with its type,
+ * default, bounds and meaning, in the table in config.c; validation,
+ * `scalper config --help`, the example file (config/scalper.ini) and the
+ * canonical text all come from that table. In [forbidden], [strategy],
+ * [smc], [regime] and [ai] a key K is the parameter "<section>.K" of
+ * core/params.h, checked against its bounds there.
  *
  * Rules, all enforced by sc_config_load:
  *  - unknown sections and keys, repeated sections and repeated keys are
@@ -120,7 +121,8 @@ typedef struct {
 } sc_config_server;
 
 /* A whole configuration; a plain value type. params holds the starting
- * parameter values ([strategy], [smc], [regime], [ai]), version 0. */
+ * parameter values ([forbidden], [strategy], [smc], [regime], [ai]),
+ * version 0. */
 typedef struct {
     sc_config_exchange exchange;
     sc_config_risk risk;

@@ -263,7 +263,9 @@ static void test_hash_is_stable(void **state) {
     char text[SC_PARAM_TEXT_MAX];
     size_t len = sc_param_canonical(&p, text, sizeof(text));
     assert_int_equal(len, strlen(text));
-    const char *head = "{\"schema\":1,\"values\":{\"strategy.entry_score_min\":0.6,";
+    char head[80];
+    snprintf(head, sizeof(head), "{\"schema\":%d,\"values\":{\"strategy.entry_score_min\":0.6,",
+             SC_PARAM_SCHEMA_VERSION);
     assert_memory_equal(text, head, strlen(head));
     assert_non_null(strstr(text, "\"strategy.htf_filter\":true,"));
     assert_non_null(strstr(text, "\"strategy.order_qty_steps\":10,"));
@@ -425,13 +427,17 @@ static void test_refusals_change_nothing(void **state) {
 
 static void test_unknown_key_in_stored_json(void **state) {
     fixture *f = *state;
-    /* A newer build (schema 2) added a key and wrote this version. */
+    /* A newer build (the next schema) added a key and wrote this version. */
     char text[SC_PARAM_TEXT_MAX];
+    char ours[32];
+    char next[32];
     edited_text("\"strategy.cooldown_s\":10,",
                 "\"strategy.cooldown_s\":10,\"strategy.future_knob\":7,", text, sizeof(text));
-    assert_memory_equal(text, "{\"schema\":1,", 12);
-    text[10] = '2';
-    raw_version(f->path, 2, text, true);
+    snprintf(ours, sizeof(ours), "{\"schema\":%d,", SC_PARAM_SCHEMA_VERSION);
+    assert_memory_equal(text, ours, strlen(ours));
+    assert_true(SC_PARAM_SCHEMA_VERSION < 9); /* one digit, replaced in place */
+    text[10] = (char)('0' + SC_PARAM_SCHEMA_VERSION + 1);
+    raw_version(f->path, SC_PARAM_SCHEMA_VERSION + 1, text, true);
     sc_param_version v;
     sc_errinfo ei;
     memset(&ei, 0, sizeof(ei));
@@ -439,8 +445,10 @@ static void test_unknown_key_in_stored_json(void **state) {
     assert_int_equal(v.status, SC_ERR_UNSUPPORTED);
     assert_int_equal(v.n_unknown, 1);
     assert_string_equal(v.problem.field, "version 1: strategy.future_knob");
-    assert_non_null(strstr(v.problem.expected, "schema 1"));
-    assert_non_null(strstr(v.problem.expected, "schema 2"));
+    snprintf(ours, sizeof(ours), "schema %d", SC_PARAM_SCHEMA_VERSION);
+    snprintf(next, sizeof(next), "schema %d", SC_PARAM_SCHEMA_VERSION + 1);
+    assert_non_null(strstr(v.problem.expected, ours));
+    assert_non_null(strstr(v.problem.expected, next));
     assert_true(v.values.v[SC_P_STRAT_COOLDOWN_S] == 10.0); /* known keys still read */
     dump_buf *before = malloc(sizeof(*before));
     dump_buf *after = malloc(sizeof(*after));
@@ -463,15 +471,15 @@ static void test_bad_stored_versions(void **state) {
     char text[SC_PARAM_TEXT_MAX];
     /* 1: bounds tightened since it was stored */
     edited_text("\"strategy.sl_bps\":12,", "\"strategy.sl_bps\":500,", text, sizeof(text));
-    raw_version(f->path, 1, text, true);
+    raw_version(f->path, SC_PARAM_SCHEMA_VERSION, text, true);
     /* 2: a damaged row: its hash does not match */
     edited_text("\"strategy.sl_bps\":12,", "\"strategy.sl_bps\":13,", text, sizeof(text));
-    raw_version(f->path, 1, text, false);
+    raw_version(f->path, SC_PARAM_SCHEMA_VERSION, text, false);
     /* 3: a key missing under the current schema */
     edited_text("\"strategy.sl_bps\":12,", "", text, sizeof(text));
-    raw_version(f->path, 1, text, true);
+    raw_version(f->path, SC_PARAM_SCHEMA_VERSION, text, true);
     /* 4: not JSON at all */
-    raw_version(f->path, 1, "{\"schema\":1,\"values\":{", true);
+    raw_version(f->path, SC_PARAM_SCHEMA_VERSION, "{\"schema\":2,\"values\":{", true);
     static const sc_err want[] = {SC_ERR_RANGE, SC_ERR_PARSE, SC_ERR_PARSE, SC_ERR_PARSE};
     static const char *const field[] = {"version 1: strategy.sl_bps", "version 2: hash",
                                         "version 3: strategy.sl_bps", "version 4: values"};
@@ -506,6 +514,31 @@ static void test_bad_stored_versions(void **state) {
     assert_int_equal(sc_param_store_rollback(f->s, &a, &to, &ei), SC_OK);
     assert_int_equal(to, 0);
     assert_int_equal(sc_param_store_active(f->s, &v, &ei), SC_OK);
+}
+
+/* A version stored before the forbidden.* group was appended (schema 1)
+ * still reads: the keys it lacks take their defaults and are counted. */
+static void test_older_schema_takes_defaults(void **state) {
+    fixture *f = *state;
+    sc_params p;
+    sc_params_defaults(&p);
+    p.v[SC_P_STRAT_SL_BPS] = 15;
+    char text[SC_PARAM_TEXT_MAX];
+    sc_param_canonical(&p, text, sizeof(text));
+    char *cut = strstr(text, ",\"forbidden.");
+    assert_non_null(cut);
+    memcpy(cut, "}}", 3);
+    assert_memory_equal(text, "{\"schema\":2,", 12);
+    text[10] = '1';
+    raw_version(f->path, 1, text, true);
+    sc_param_version v;
+    sc_errinfo ei;
+    memset(&ei, 0, sizeof(ei));
+    assert_int_equal(sc_param_store_get(f->s, 1, &v, &ei), SC_OK);
+    assert_int_equal(v.status, SC_OK);
+    assert_int_equal(v.n_defaulted, SC_PARAM_COUNT - SC_P_FORBID_SPREAD_BPS);
+    assert_true(v.values.v[SC_P_STRAT_SL_BPS] == 15.0);
+    assert_true(v.values.v[SC_P_FORBID_STALE_MS] == sc_param_def_of(SC_P_FORBID_STALE_MS)->def);
 }
 
 static void test_newer_database_refused(void **state) {
@@ -610,6 +643,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_key_in_stored_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_stored_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_older_schema_takes_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_handles_one_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),

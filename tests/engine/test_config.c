@@ -285,8 +285,8 @@ static void test_tightening_accepted(void **state) {
 static void test_unknown_section_and_key(void **state) {
     fixture *fx = *state;
     expect_one_error(fx, "[exchange]\nmode = paper\n[riks]\nmax_position_btc = 0.1\n",
-                     "3: section: expected one of exchange, risk, strategy, smc, regime, ai, "
-                     "paper, store, server, got 'riks'");
+                     "3: section: expected one of exchange, risk, forbidden, strategy, smc, "
+                     "regime, ai, paper, store, server, got 'riks'");
     expect_one_error(fx, "[risk]\nmax_positon_btc = 0.1\n",
                      "2: risk.max_positon_btc: expected a key of [risk] (see 'scalper config "
                      "example'), got 'max_positon_btc'");
@@ -299,7 +299,7 @@ static void test_unknown_section_and_key(void **state) {
                      "2: exchange.Mode: expected a key of [exchange] (see 'scalper config "
                      "example'), got 'Mode'");
     expect_one_error(fx, "[Risk]\n",
-                     "1: section: expected one of exchange, risk, strategy, smc, "
+                     "1: section: expected one of exchange, risk, forbidden, strategy, smc, "
                      "regime, ai, paper, store, server, got 'Risk'");
     expect_one_error(fx, "mode = paper\n[exchange]\n",
                      "1: mode: expected a [section] header before the first key, got 'mode'");
