@@ -26,6 +26,9 @@ static void print_help(FILE *f) {
             "  kill --reason TEXT    trip the kill switch: no entries, cancel all, flatten;\n"
             "                        persisted until 'kill --reset --reason TEXT'; --status\n"
             "                        shows it ('scalper kill --help': every trigger)\n"
+            "  simulate --seed N --seconds S --out FILE\n"
+            "                        write a synthetic capture (seeded, calibrated; --stress\n"
+            "                        crash,blowout,freeze,gap; 'scalper simulate --help')\n"
             "  version               print the version\n"
             "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
             "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
@@ -64,6 +67,9 @@ int sc_cli_main(int argc, char **argv) {
     }
     if (strcmp(cmd, "kill") == 0) {
         return sc_cmd_kill(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "simulate") == 0) {
+        return sc_cmd_simulate(argc - 1, argv + 1);
     }
     fprintf(stderr, "scalper: unknown command '%s' (try 'scalper help')\n", cmd);
     return SC_EXIT_USAGE;
