@@ -49,6 +49,9 @@ bench: build
 
 demo: bin
 	@build/release/scalper replay-check $(DEMO_CAPTURE)
+	@echo; echo "== a simulated 5-minute session with a flash crash and a spread blowout (seed 7) =="
+	@build/release/scalper simulate --seed 7 --seconds 300 --stress crash,blowout --out build/demo_sim.txt
+	@build/release/scalper replay-check --quiet build/demo_sim.txt
 	@if [ -d "$(SHARED)/binance_ws_capture_hftbacktest/usdm" ]; then \
 	  echo; echo "== real capture: Binance USD-M BTCUSDT, 2024-08-08 window =="; \
 	  build/release/scalper replay-check "$(SHARED)/binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"; \
