@@ -466,7 +466,9 @@ static void fill_inputs(sc_decision_path *dp, const sc_feature_book *book) {
     inputs_candle(dp, in);
     in->regime = sc_regime_current(dp->reg);
     in->htf_bias = sc_smc_bias(dp->smc);
-    dp->pos.entry_order_working = dp->order.working;
+    if (!dp->cfg.external_position) {
+        dp->pos.entry_order_working = dp->order.working;
+    }
     in->pos = dp->pos;
 }
 
@@ -475,7 +477,7 @@ static void fill_inputs(sc_decision_path *dp, const sc_feature_book *book) {
 /* The working entry fills when this candle trades through its price. */
 static void study_fill_or_expire(sc_decision_path *dp) {
     study_order *o = &dp->order;
-    if (!o->working) {
+    if (!o->working || dp->cfg.external_position) {
         return;
     }
     SC_ASSERT(dp->pos.side == SC_STRATEGY_FLAT && o->qty.steps > 0);
@@ -615,7 +617,7 @@ static const char *act_note(const sc_decision_path *dp, const sc_signal *sig, bo
         if (!same) {
             return "advisor entry side differs from the signal: not acted on";
         }
-        if (dp->pos.side != SC_STRATEGY_FLAT || dp->order.working) {
+        if (dp->pos.side != SC_STRATEGY_FLAT || dp->order.working || dp->pos.entry_order_working) {
             return "not flat any more: not acted on";
         }
         *acted = true;
@@ -654,6 +656,9 @@ static void conclude(sc_decision_path *dp, const sc_signal *sig, const sc_candle
     }
     dp->stats.not_acted += note[0] != '\0' ? 1 : 0;
     rec_emit(dp, &r);
+    if (dp->cfg.external_position) {
+        return; /* the caller acts on it (engine/paper.c) */
+    }
     if (acted && sc_decision_is_entry(dp->ans.action)) {
         study_order_place(dp, sig, &dp->ans);
     } else if (acted) {
@@ -761,6 +766,12 @@ sc_err sc_decision_path_on_bar(sc_decision_path *dp, const sc_candle *k,
     evaluate_step(dp);
     SC_ASSERT((dp->pos.side == SC_STRATEGY_FLAT) == (dp->pos.qty.steps == 0));
     return SC_OK;
+}
+
+void sc_decision_path_set_position(sc_decision_path *dp, const sc_strategy_position *pos) {
+    SC_ASSERT(dp != NULL && pos != NULL && dp->cfg.external_position);
+    SC_ASSERT((pos->side == SC_STRATEGY_FLAT) == (pos->qty.steps == 0));
+    dp->pos = *pos;
 }
 
 void sc_decision_path_finish(sc_decision_path *dp) {

@@ -174,7 +174,12 @@ typedef struct {
     bool bars_flow; /* bars: keep w_trade_flow, flow from the taker split */
     /* The advisor; NULL = the rules advisor (created and owned here). */
     const sc_advisor_config *advisor;
-    bool record_all;           /* also an EVALUATION record per candle without a decision */
+    bool record_all; /* also an EVALUATION record per candle without a decision */
+    /* The position comes from outside (engine/paper.h: the real paper
+     * position), set before each candle with sc_decision_path_set_position;
+     * the signal-study position is then off: accepted decisions are only
+     * recorded (acted says the caller should act) and nothing fills here. */
+    bool external_position;
     sc_dp_record_fn on_record; /* required */
     void *ctx;
 } sc_decision_path_config;
@@ -210,6 +215,10 @@ void sc_decision_path_destroy(sc_decision_path *dp);
  * file:line); nothing changes then. */
 sc_err sc_decision_path_on_bar(sc_decision_path *dp, const sc_candle *k,
                                const sc_feature_book *book, sc_errinfo *err);
+
+/* external_position only: the position (and whether an entry order works)
+ * the next candle's decisions are made against. */
+void sc_decision_path_set_position(sc_decision_path *dp, const sc_strategy_position *pos);
 
 /* End of input: a request still pending is abandoned (cancelled, recorded
  * as a skip with reason abandoned). Call once. */
