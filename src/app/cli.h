@@ -1,6 +1,10 @@
 /* cli.h: the scalper command line. Exit codes (documented in --help):
  *   0 success; 1 the command ran and found a problem (e.g. replay-check saw
- *   gaps or mismatches); 2 bad usage; 3 input could not be read or parsed. */
+ *   gaps or mismatches); 2 bad usage; 3 input could not be read or parsed;
+ *   4 internal error. Reserved for the long-running paper and live commands
+ *   (engine/shutdown.h; not returned by any command yet, so not in --help):
+ *   5 shut down (signal or kill switch) NOT flat: a position or an order may
+ *   be left; 6 exited at once on a second SIGINT, flat not verified. */
 #ifndef SC_APP_CLI_H
 #define SC_APP_CLI_H
 
@@ -9,7 +13,9 @@ enum {
     SC_EXIT_FINDINGS = 1,
     SC_EXIT_USAGE = 2,
     SC_EXIT_INPUT = 3,
-    SC_EXIT_INTERNAL = 4
+    SC_EXIT_INTERNAL = 4,
+    SC_EXIT_SHUTDOWN_NOT_FLAT = 5,
+    SC_EXIT_SHUTDOWN_IMMEDIATE = 6
 };
 
 int sc_cli_main(int argc, char **argv);

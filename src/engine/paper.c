@@ -93,6 +93,7 @@ struct sc_paper {
     size_t ring_len;
     sc_paper_stats st;
     bool finished;
+    bool stopping;           /* sc_paper_stop: entries refused, the kill path flattens */
     sc_event ev;             /* scratch */
     sc_veto_verdict verdict; /* scratch */
 };
@@ -264,6 +265,9 @@ static bool gate(sc_paper *p, sc_order_intent *it, const sc_decision_answer *ans
     in.kill_switch_reason = NULL;
     if (in.kill_switch_tripped && sc_killswitch_cause(p->ks, p->now_ns, &cause)) {
         in.kill_switch_reason = sc_ks_trigger_name(cause.trigger);
+    } else if (p->stopping) {
+        in.kill_switch_tripped = true; /* level 1 refuses entries, passes the flatten */
+        in.kill_switch_reason = "shutdown";
     }
     forbidden_inputs(p, &in.market);
     account_of(p, &in.account);
@@ -622,7 +626,7 @@ static sc_order_purpose protect_due(const sc_paper *p) {
 
 /* Protective exits and the kill switch's flatten. */
 static void protect_step(sc_paper *p) {
-    bool killed = sc_killswitch_is_tripped(p->ks, p->now_ns);
+    bool killed = p->stopping || sc_killswitch_is_tripped(p->ks, p->now_ns);
     sc_order_purpose due = killed ? SC_PURPOSE_FLATTEN : SC_PURPOSE_ENTRY;
     if (p->pos.qty_steps != 0 && due == SC_PURPOSE_ENTRY) {
         due = protect_due(p);
@@ -961,6 +965,19 @@ void sc_paper_kill(sc_paper *p, sc_ns now_ns, const char *reason) {
         rec_trip(p, now, SC_KS_TRIG_MANUAL);
     }
     after_event(p);
+}
+
+void sc_paper_stop(sc_paper *p, sc_ns now_ns) {
+    SC_ASSERT(p != NULL && !p->finished);
+    p->now_ns = now_ns > p->now_ns ? now_ns : p->now_ns;
+    p->stopping = true;
+    after_event(p);
+    SC_ASSERT(p->stopping);
+}
+
+bool sc_paper_stopping(const sc_paper *p) {
+    SC_ASSERT(p != NULL);
+    return p->stopping;
 }
 
 void sc_paper_finish(sc_paper *p) {

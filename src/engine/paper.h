@@ -46,7 +46,8 @@
  *   flatten      the kill switch asks for it: every live order is canceled
  *                and the position is closed by a reduce-only MARKET order;
  *                the latched actions are acknowledged once flat with no
- *                live order.
+ *                live order. sc_paper_stop (a shutdown) takes the same
+ *                path without a trip.
  * Retry (exec/retry.h), per event, for each resting LIMIT order: a
  * cancel-replace sends the cancel and, once its answer arrived, the same
  * order at the new price through the veto gate again; a give-up cancels;
@@ -193,6 +194,13 @@ void sc_paper_on_decision(sc_paper *p, sc_ns now_ns, const sc_signal *sig,
 void sc_paper_on_timer(sc_paper *p, sc_ns now_ns);
 /* Operator trip (tests). */
 void sc_paper_kill(sc_paper *p, sc_ns now_ns, const char *reason);
+/* Shutdown (engine/shutdown.h): from now_ns on, entries are refused and
+ * the flatten path above runs as for a kill-switch trip (cancel every live
+ * order, close the position reduce-only), without tripping the switch: a
+ * shutdown is not a fault, and the switch's trip is what persists across
+ * restarts. Irreversible for this engine. */
+void sc_paper_stop(sc_paper *p, sc_ns now_ns);
+bool sc_paper_stopping(const sc_paper *p);
 /* End of input (strategy: closes the candles). */
 void sc_paper_finish(sc_paper *p);
 
