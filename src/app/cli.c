@@ -29,6 +29,10 @@ static void print_help(FILE *f) {
             "  simulate --seed N --seconds S --out FILE\n"
             "                        write a synthetic capture (seeded, calibrated; --stress\n"
             "                        crash,blowout,freeze,gap; 'scalper simulate --help')\n"
+            "  backtest --data FILE...\n"
+            "                        the whole engine over captures: audit database, blunder\n"
+            "                        labels, report.json and report.md ('scalper backtest\n"
+            "                        --help')\n"
             "  version               print the version\n"
             "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
             "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
@@ -70,6 +74,9 @@ int sc_cli_main(int argc, char **argv) {
     }
     if (strcmp(cmd, "simulate") == 0) {
         return sc_cmd_simulate(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "backtest") == 0) {
+        return sc_cmd_backtest(argc - 1, argv + 1);
     }
     fprintf(stderr, "scalper: unknown command '%s' (try 'scalper help')\n", cmd);
     return SC_EXIT_USAGE;

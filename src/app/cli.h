@@ -26,5 +26,6 @@ int sc_cmd_features(int argc, char **argv);
 int sc_cmd_signals(int argc, char **argv);
 int sc_cmd_kill(int argc, char **argv);
 int sc_cmd_simulate(int argc, char **argv);
+int sc_cmd_backtest(int argc, char **argv);
 
 #endif

@@ -1,0 +1,569 @@
+/* One backtest run; see backtest_run.h for what comes from where. */
+#include "app/backtest_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/cli.h"
+#include "core/assert.h"
+#include "market/capture.h"
+#include "market/decoder.h"
+#include "store/blunder.h"
+#include "store/trade_store.h"
+
+enum {
+    BT_SLOTS = 16,          /* trades the analyzer follows at once */
+    BT_POINTS = 1 << 16,    /* path points per trade */
+    BT_RECENT = 1 << 14,    /* recent prices for the chase window */
+    BT_DETAIL_MAX = 256,    /* one blunder label's figures */
+    BT_ERR_TEXT_MAX = 1024, /* one printed error */
+    BT_PROGRESS_EVERY = 4096
+};
+
+#define BT_DRAIN_NS (10 * SC_NS_PER_S) /* event time given to the final flatten */
+
+/* The entry of the open trade, for the analyzer. */
+typedef struct {
+    bool open;  /* a blunder slot is open for it */
+    int64_t id; /* trade seq it will close as */
+    sc_order_intent intent;
+    sc_px entry_px;
+    sc_ns entry_ns;
+} bt_entry;
+
+typedef struct {
+    int64_t row_id;
+    sc_ns closed_ns;
+} bt_trade_ref;
+
+typedef struct {
+    const sc_bt_run_config *cfg;
+    sc_bt_result *res;
+    sc_paper *paper;
+    sc_decoder *dec;
+    sc_risk_metrics *shadow;
+    sc_blunder *bl;
+    sc_trade_store *st;
+    int64_t run_id;
+    int64_t *order_rows; /* by order seq; 0 = not recorded */
+    size_t order_cap;
+    bt_trade_ref *trades; /* by trade seq */
+    size_t trade_cap;
+    bt_entry entry;
+    int64_t ks_seq;
+    sc_ns last_ns;
+    bool failed;
+    sc_errinfo ei;
+} bt;
+
+static void fail(bt *b, const char *what, sc_err e) {
+    char buf[BT_ERR_TEXT_MAX];
+    if (!b->failed) {
+        fprintf(stderr, "scalper backtest: %s: %s: %s\n", what, sc_err_name(e),
+                sc_errinfo_format(&b->ei, buf, sizeof(buf)));
+    }
+    b->failed = true;
+}
+
+static bool grow(void **arr, size_t *cap, size_t need, size_t elem, size_t max) {
+    if (need < *cap) {
+        return true;
+    }
+    if (need >= max) {
+        return false;
+    }
+    size_t n = *cap == 0 ? 1024 : *cap * 2;
+    n = n > max ? max : n;
+    n = n <= need ? need + 1 : n;
+    void *p = realloc(*arr, n * elem);
+    if (p == NULL) {
+        return false;
+    }
+    memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
+    *arr = p;
+    *cap = n;
+    return true;
+}
+
+/* ---- records into the store ---------------------------------------------------- */
+
+static void on_veto(bt *b, const sc_paper_record *r) {
+    SC_ASSERT(r->reason != SC_VETO_R_OK && (int)r->reason < SC_VETO_REASON_COUNT);
+    b->res->vetoes[r->reason]++;
+    sc_veto_verdict v;
+    memset(&v, 0, sizeof(v));
+    v.allowed = false;
+    v.level = r->level;
+    v.reason = r->reason;
+    v.has_values = r->unit != NULL && r->unit[0] != '\0';
+    v.value = r->value;
+    v.limit = r->limit;
+    v.unit = r->unit != NULL ? r->unit : "";
+    snprintf(v.detail, sizeof(v.detail), "%s", r->detail);
+    snprintf(v.rulebook_hash, sizeof(v.rulebook_hash), "%s", b->res->rulebook_hash);
+    int64_t id = 0;
+    sc_err e = sc_trade_store_record_verdict(b->st, b->run_id, 0, r->ts_ns, &v, &id, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "recording a verdict", e);
+    }
+}
+
+static void on_kill(bt *b, const sc_paper_record *r) {
+    b->res->kill_events++;
+    sc_ks_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = SC_KS_EVENT_TRIP;
+    ev.trigger = r->trigger;
+    ev.ts_ns = r->ts_ns;
+    ev.seq = ++b->ks_seq;
+    ev.actions = SC_KS_ACT_BLOCK_ENTRIES | SC_KS_ACT_CANCEL_ALL | SC_KS_ACT_FLATTEN;
+    snprintf(ev.reason, sizeof(ev.reason), "backtest: %s", sc_ks_trigger_name(r->trigger));
+    int64_t id = 0;
+    sc_err e = sc_trade_store_record_kill_event(b->st, b->run_id, &ev, &id, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "recording a kill-switch event", e);
+    }
+}
+
+/* The store's row of order seq, recorded now if it is new; 0 on failure. */
+static int64_t order_row(bt *b, int64_t seq, sc_ns ts_ns, const sc_order_intent **intent) {
+    SC_ASSERT(seq > 0);
+    const sc_order_rec *o = sc_order_manager_get(sc_paper_orders(b->paper), seq);
+    if (o == NULL || !grow((void **)&b->order_rows, &b->order_cap, (size_t)seq,
+                           sizeof(*b->order_rows), SC_BT_ORDERS_MAX)) {
+        fail(b, "an order the engine no longer knows, or too many orders", SC_ERR_LIMIT);
+        return 0;
+    }
+    *intent = &o->intent;
+    if (b->order_rows[seq] == 0) {
+        sc_err e = sc_trade_store_record_order(b->st, b->run_id, seq, &o->intent, ts_ns,
+                                               &b->order_rows[seq], &b->ei);
+        if (e != SC_OK) {
+            fail(b, "recording an order", e);
+            return 0;
+        }
+    }
+    SC_ASSERT(b->order_rows[seq] > 0);
+    return b->order_rows[seq];
+}
+
+/* ---- closed trades and the analyzer -------------------------------------------- */
+
+/* An exit reason from what closed the trade (the paper engine does not say
+ * which protective rule fired): a protective exit held max hold is max_hold,
+ * else stop_loss; an exit that reached the target is take_profit; anything
+ * else (signal exit, flatten) is signal. */
+static sc_exit_reason exit_reason(const bt *b, const sc_order_intent *closer,
+                                  const sc_risk_trade *t, sc_px exit_px) {
+    const sc_order_intent *in = &b->entry.intent;
+    if (closer->purpose == SC_PURPOSE_PROTECTIVE_EXIT) {
+        return t->hold_ns >= (sc_ns)b->cfg->limits->hold_s_max * SC_NS_PER_S ? SC_EXIT_MAX_HOLD
+                                                                             : SC_EXIT_STOP_LOSS;
+    }
+    int64_t dir = in->side == SC_SIDE_BUY ? 1 : -1;
+    if (closer->purpose == SC_PURPOSE_EXIT && dir * (exit_px.ticks - in->target_px.ticks) >= 0) {
+        return SC_EXIT_TAKE_PROFIT;
+    }
+    return SC_EXIT_SIGNAL;
+}
+
+static void blunder_close(bt *b, const sc_risk_trade *t, const sc_order_intent *closer,
+                          sc_px exit_px) {
+    if (!b->entry.open) {
+        return;
+    }
+    const sc_order_intent *in = &b->entry.intent;
+    sc_blunder_trade bt_;
+    memset(&bt_, 0, sizeof(bt_));
+    bt_.id = b->entry.id;
+    bt_.side = t->side;
+    bt_.entry_style = in->tif == SC_TIF_GTX ? SC_ENTRY_MAKER : SC_ENTRY_TAKER;
+    bt_.decision_ns = in->ts_ns < b->entry.entry_ns ? in->ts_ns : b->entry.entry_ns;
+    bt_.entry_ns = b->entry.entry_ns;
+    bt_.exit_ns = t->closed_ns > bt_.entry_ns ? t->closed_ns : bt_.entry_ns;
+    bt_.decision_touch_px = in->px; /* the entry's limit, at the touch when decided */
+    bt_.entry_px = b->entry.entry_px;
+    bt_.exit_px = exit_px;
+    bt_.stop_px = in->stop_px;
+    bt_.target_px = in->target_px;
+    bt_.qty.steps = t->entry_qty_steps;
+    bt_.gross_pnl = t->realized_pnl;
+    bt_.fees = t->fees;
+    bt_.net_pnl = t->net_pnl;
+    bt_.exit_reason = exit_reason(b, closer, t, exit_px);
+    bt_.regime = SC_REGIME_UNKNOWN; /* not surfaced by the paper engine */
+    if (sc_blunder_close(b->bl, &bt_) != SC_OK) {
+        b->res->blunder_skipped++; /* its slot stays taken: counted, not fatal */
+    }
+    b->entry.open = false;
+}
+
+static void blunder_open(bt *b, const sc_order_intent *in, sc_px px, sc_ns ts_ns, int64_t id) {
+    b->entry.open = false;
+    b->entry.intent = *in;
+    b->entry.entry_px = px;
+    b->entry.entry_ns = ts_ns;
+    b->entry.id = id;
+    int64_t dir = in->side == SC_SIDE_BUY ? 1 : -1;
+    bool usable = in->purpose == SC_PURPOSE_ENTRY && in->stop_px.ticks > 0 &&
+                  in->target_px.ticks > 0 && dir * (px.ticks - in->stop_px.ticks) > 0 &&
+                  dir * (in->target_px.ticks - px.ticks) > 0;
+    if (!usable || sc_blunder_open(b->bl, id, in->ts_ns < ts_ns ? in->ts_ns : ts_ns) != SC_OK) {
+        b->res->blunder_skipped++;
+        return;
+    }
+    b->entry.open = true;
+}
+
+static void trade_closed(bt *b, const sc_order_intent *closer, sc_px exit_px) {
+    sc_risk_trade t;
+    bool have = sc_risk_metrics_last_trade(b->shadow, &t);
+    SC_ASSERT(have && t.seq > 0);
+    if (!grow((void **)&b->trades, &b->trade_cap, (size_t)t.seq, sizeof(*b->trades),
+              SC_BT_TRADES_MAX)) {
+        fail(b, "too many trades", SC_ERR_LIMIT);
+        return;
+    }
+    sc_err e = sc_trade_store_record_trade(b->st, b->run_id, &t, &b->trades[t.seq].row_id, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "recording a trade", e);
+        return;
+    }
+    b->trades[t.seq].closed_ns = t.closed_ns;
+    sc_bt_result *r = b->res;
+    r->trades++;
+    r->wins += t.net_pnl.e8 > 0 ? 1 : 0;
+    r->losses += t.net_pnl.e8 < 0 ? 1 : 0;
+    r->win_sum.e8 += t.net_pnl.e8 > 0 ? t.net_pnl.e8 : 0;
+    r->loss_sum.e8 += t.net_pnl.e8 < 0 ? -t.net_pnl.e8 : 0;
+    r->trades_net.e8 += t.net_pnl.e8;
+    r->hold_sum_ns += t.hold_ns;
+    double usdt = (double)t.net_pnl.e8 / 1e8;
+    r->net_sum_usdt += usdt;
+    r->net_sq_sum_usdt += usdt * usdt;
+    blunder_close(b, &t, closer, exit_px);
+}
+
+/* A fill: the shadow tracker gives its fee and any trade it closes. */
+static void on_fill(bt *b, const sc_paper_record *r, const sc_order_intent *in, int64_t order_id) {
+    sc_risk_metrics_snapshot s0, s1;
+    sc_risk_metrics_counters c0, c1;
+    sc_risk_metrics_snapshot_get(b->shadow, &s0);
+    sc_risk_metrics_counters_get(b->shadow, &c0);
+    sc_risk_fill f = {
+        r->side,     r->fill_px,
+        r->fill_qty, (r->maker ? b->cfg->maker_fee_bps_x100 : b->cfg->taker_fee_bps_x100) * 100,
+        r->maker,    r->ts_ns};
+    sc_err e = sc_risk_metrics_on_fill(b->shadow, &f);
+    if (e != SC_OK) {
+        fail(b, "the shadow metrics refused a fill", e);
+        return;
+    }
+    sc_risk_metrics_snapshot_get(b->shadow, &s1);
+    sc_risk_metrics_counters_get(b->shadow, &c1);
+    sc_fill_rec fr = {
+        order_id, r->ts_ns, r->fill_px, r->fill_qty, r->maker, {s1.fees_paid.e8 - s0.fees_paid.e8},
+        0};
+    int64_t id = 0;
+    e = sc_trade_store_record_fill(b->st, &fr, &id, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "recording a fill", e);
+        return;
+    }
+    bool closed = c1.trades > c0.trades;
+    if (closed) {
+        trade_closed(b, in, r->fill_px);
+    }
+    if (s1.position_steps != 0 && (s0.position_steps == 0 || closed)) {
+        blunder_open(b, in, r->fill_px, r->ts_ns, c1.trades + 1);
+    }
+}
+
+static void on_order(bt *b, const sc_paper_record *r) {
+    const sc_order_intent *in = NULL;
+    int64_t order_id = order_row(b, r->seq, r->ts_ns, &in);
+    if (order_id == 0) {
+        return;
+    }
+    sc_order_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = r->ev_kind;
+    ev.ts_ns = r->ts_ns;
+    ev.fill.qty = r->fill_qty;
+    ev.fill.px = r->fill_px;
+    ev.fill.maker = r->maker;
+    int64_t id = 0;
+    sc_err e = sc_trade_store_record_order_event(b->st, order_id, &ev, r->to, &id, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "recording an order event", e);
+        return;
+    }
+    if (r->ev_kind == SC_ORDER_EV_FILL) {
+        on_fill(b, r, in, order_id);
+    }
+}
+
+static void drain(bt *b) {
+    sc_paper_record r;
+    while (sc_paper_next_record(b->paper, &r)) {
+        if (b->failed) {
+            continue; /* keep the ring empty; the run is already lost */
+        }
+        switch (r.kind) {
+        case SC_PAPER_REC_VETO:
+            on_veto(b, &r);
+            break;
+        case SC_PAPER_REC_ORDER:
+            on_order(b, &r);
+            break;
+        case SC_PAPER_REC_KILL_SWITCH:
+            on_kill(b, &r);
+            break;
+        case SC_PAPER_REC_NOT_SENT:
+            b->res->not_sent++;
+            break;
+        }
+    }
+}
+
+static void poll_blunders(bt *b, sc_ns now_ns) {
+    sc_blunder_report rep;
+    while (sc_blunder_poll(b->bl, now_ns, &rep)) {
+        SC_ASSERT(rep.id > 0 && (size_t)rep.id < b->trade_cap);
+        const bt_trade_ref *tr = &b->trades[rep.id];
+        SC_ASSERT(tr->row_id > 0);
+        b->res->blunder_reports++;
+        b->res->blunder_truncated += rep.truncated ? 1 : 0;
+        char detail[BT_DETAIL_MAX];
+        snprintf(detail, sizeof(detail),
+                 "mfe_ticks=%lld mae_ticks=%lld after_best_ticks=%lld after_worst_ticks=%lld "
+                 "exit_gain_ticks=%lld slippage_ticks=%lld",
+                 (long long)rep.mfe_ticks, (long long)rep.mae_ticks,
+                 (long long)rep.after_best_ticks, (long long)rep.after_worst_ticks,
+                 (long long)rep.exit_gain_ticks, (long long)rep.slippage_ticks);
+        for (int l = 0; l < SC_BLUNDER_LABEL_COUNT && !b->failed; l++) {
+            if ((rep.labels & SC_BLUNDER_BIT(l)) == 0) {
+                continue;
+            }
+            b->res->blunders[l]++;
+            sc_blunder_label_rec lr = {tr->row_id, tr->closed_ns + SC_BLUNDER_LOOKAHEAD_NS_DEFAULT,
+                                       sc_blunder_label_name((sc_blunder_label)l), detail};
+            int64_t id = 0;
+            sc_err e = sc_trade_store_record_blunder_label(b->st, &lr, &id, &b->ei);
+            if (e != SC_OK) {
+                fail(b, "recording a blunder label", e);
+            }
+        }
+    }
+}
+
+/* The capture's own view of one message: trade prices for the analyzer,
+ * marks for the shadow tracker (funding). Messages the decoder refuses are
+ * the paper engine's to report; here they are skipped. */
+static void side_feed(bt *b, const sc_capture_line *ln) {
+    sc_event ev;
+    sc_errinfo ei;
+    sc_errinfo_clear(&ei);
+    if (sc_decoder_decode(b->dec, ln->json, ln->json_len, ln->ts_local_ns, &ev, &ei) != SC_OK) {
+        return;
+    }
+    if (ev.kind == SC_EV_TRADE || ev.kind == SC_EV_AGG_TRADE) {
+        (void)sc_blunder_on_price(b->bl, ln->ts_local_ns, ev.u.trade.px); /* refusals counted */
+    } else if (ev.kind == SC_EV_MARK_PRICE) {
+        (void)sc_risk_metrics_on_mark(b->shadow, &ev.u.mark);
+    }
+}
+
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static void after_event(bt *b, sc_ns ts_ns) {
+    drain(b);
+    poll_blunders(b, ts_ns);
+    sc_risk_metrics_snapshot s;
+    sc_paper_metrics(b->paper, &s);
+    if (s.leverage_x100 != SC_RISK_METRICS_UNBOUNDED &&
+        s.leverage_x100 > b->res->max_leverage_x100) {
+        b->res->max_leverage_x100 = s.leverage_x100;
+    }
+}
+
+static bool begin(bt *b, sc_ns ts_ns) {
+    sc_run_info ri;
+    memset(&ri, 0, sizeof(ri));
+    ri.mode = SC_RUN_BACKTEST;
+    ri.started_ns = ts_ns; /* event time, not the wall clock: runs compare */
+    ri.version = b->cfg->version;
+    ri.config_hash = b->res->config_hash;
+    ri.rulebook_hash = b->res->rulebook_hash;
+    ri.inputs = b->res->inputs;
+    ri.seed = b->res->seed;
+    ri.params_version = b->res->params_version;
+    sc_err e = sc_trade_store_begin_run(b->st, &ri, &b->run_id, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "starting the run", e);
+    }
+    return e == SC_OK;
+}
+
+static int feed(bt *b, sc_capture_reader *rd) {
+    sc_progress *pg =
+        sc_progress_create("backtest", sc_capture_reader_bytes_total(rd), b->cfg->progress);
+    sc_capture_line ln;
+    sc_errinfo ei;
+    sc_errinfo_clear(&ei);
+    int rc = 0;
+    for (;;) {
+        sc_err e = sc_capture_reader_next(rd, &ln, &ei);
+        if (e == SC_ERR_EOF || b->failed) {
+            break;
+        }
+        if (e != SC_OK) {
+            b->res->problems++;
+            rc = e == SC_ERR_IO || e == SC_ERR_COMPRESSION ? SC_EXIT_INPUT : rc;
+            continue;
+        }
+        if (b->res->events == 0 && !begin(b, ln.ts_local_ns)) {
+            break;
+        }
+        side_feed(b, &ln);
+        uint64_t t0 = mono_ns();
+        e = sc_paper_on_message(b->paper, ln.ts_local_ns, ln.json, ln.json_len, &ei);
+        sc_bt_latency_add(b->res->latency, mono_ns() - t0);
+        b->res->problems += e != SC_OK ? 1 : 0;
+        b->res->events++;
+        b->last_ns = ln.ts_local_ns > b->last_ns ? ln.ts_local_ns : b->last_ns;
+        after_event(b, ln.ts_local_ns);
+        if (b->res->events % BT_PROGRESS_EVERY == 0) {
+            sc_progress_update(pg, sc_capture_reader_bytes_done(rd));
+        }
+    }
+    sc_progress_done(pg);
+    sc_progress_destroy(pg);
+    return rc;
+}
+
+/* End of input: stop (cancel all, flatten), give the flatten event time,
+ * close the candles, then let every trade's look-ahead pass. */
+static void finish(bt *b) {
+    if (b->res->events == 0 || b->failed) {
+        return;
+    }
+    sc_paper_stop(b->paper, b->last_ns);
+    after_event(b, b->last_ns);
+    sc_paper_on_timer(b->paper, b->last_ns + BT_DRAIN_NS);
+    after_event(b, b->last_ns + BT_DRAIN_NS);
+    sc_paper_finish(b->paper);
+    after_event(b, b->last_ns + BT_DRAIN_NS);
+    poll_blunders(b, b->last_ns + BT_DRAIN_NS + SC_BLUNDER_LOOKAHEAD_NS_DEFAULT + 1);
+    sc_paper_get_stats(b->paper, &b->res->paper);
+    sc_paper_metrics(b->paper, &b->res->end);
+    sc_risk_metrics_snapshot sh;
+    sc_risk_metrics_snapshot_get(b->shadow, &sh);
+    if (sh.fees_paid.e8 != b->res->end.fees_paid.e8 ||
+        sh.realized_pnl.e8 != b->res->end.realized_pnl.e8) {
+        fprintf(stderr, "scalper backtest: warning: the stored trades' fees or PnL differ from "
+                        "the engine's (shadow tracker out of step)\n");
+    }
+    if (b->res->end.position_steps != 0 || sc_paper_live_orders(b->paper) != 0) {
+        fprintf(stderr, "scalper backtest: warning: not flat at the end of the run\n");
+    }
+}
+
+static int finish_store(bt *b) {
+    if (b->run_id == 0) {
+        return b->failed ? SC_EXIT_INTERNAL : 0;
+    }
+    sc_err e = sc_trade_store_end_run(b->st, b->run_id, b->last_ns + BT_DRAIN_NS,
+                                      b->failed ? "error" : "ok", &b->ei);
+    sc_trade_store_counts c;
+    if (e == SC_OK) {
+        e = sc_trade_store_counts_get(b->st, b->run_id, &c, &b->ei);
+    }
+    if (e != SC_OK) {
+        fail(b, "closing the run", e);
+        return SC_EXIT_INTERNAL;
+    }
+    sc_bt_result *r = b->res;
+    r->rows_orders = c.orders;
+    r->rows_order_events = c.order_events;
+    r->rows_fills = c.fills;
+    r->rows_trades = c.trades;
+    r->rows_verdicts = c.verdicts;
+    r->rows_kill_events = c.kill_events;
+    r->rows_blunder_labels = c.blunder_labels;
+    SC_ASSERT(c.trades == (int64_t)r->trades || b->failed);
+    return b->failed ? SC_EXIT_INTERNAL : 0;
+}
+
+static sc_err create_all(bt *b) {
+    const sc_bt_run_config *cfg = b->cfg;
+    sc_trade_store_config sc = {cfg->db_path, SC_TRADE_STORE_BATCH, 0};
+    sc_err e = sc_trade_store_open(&sc, &b->st, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "opening the database", e);
+        return e;
+    }
+    sc_decoder_config dc = {cfg->paper->ins, 0};
+    sc_risk_metrics_config mc = {cfg->paper->ins, cfg->paper->start_equity};
+    sc_blunder_config bc = sc_blunder_config_default();
+    bc.slots_max = BT_SLOTS;
+    bc.points_max = BT_POINTS;
+    bc.recent_max = BT_RECENT;
+    e = sc_paper_create(cfg->paper, &b->paper);
+    e = e == SC_OK ? sc_decoder_create(&dc, &b->dec) : e;
+    e = e == SC_OK ? sc_risk_metrics_create(&mc, &b->shadow) : e;
+    e = e == SC_OK ? sc_blunder_create(&bc, &b->bl) : e;
+    if (e != SC_OK) {
+        sc_errinfo_clear(&b->ei);
+        fail(b, "starting the engine", e);
+        return e;
+    }
+    snprintf(b->res->rulebook_hash, sizeof(b->res->rulebook_hash), "%s",
+             sc_rulebook_hash(sc_paper_rulebook(b->paper)));
+    return SC_OK;
+}
+
+static void destroy_all(bt *b) {
+    sc_blunder_destroy(b->bl);
+    sc_risk_metrics_destroy(b->shadow);
+    sc_decoder_destroy(b->dec);
+    sc_paper_destroy(b->paper);
+    sc_trade_store_close(b->st);
+    free(b->order_rows);
+    free(b->trades);
+}
+
+int sc_bt_run(const sc_bt_run_config *cfg, sc_bt_result *res) {
+    SC_ASSERT(cfg != NULL && res != NULL && res->latency != NULL);
+    SC_ASSERT(cfg->n_files > 0 && cfg->paper != NULL && cfg->limits != NULL);
+    bt b;
+    memset(&b, 0, sizeof(b));
+    b.cfg = cfg;
+    b.res = res;
+    sc_errinfo_clear(&b.ei);
+    sc_capture_reader *rd = NULL;
+    sc_capture_reader_config rc = {0};
+    if (sc_capture_reader_open(&rc, cfg->files, cfg->n_files, &rd, &b.ei) != SC_OK) {
+        char buf[BT_ERR_TEXT_MAX];
+        fprintf(stderr, "scalper backtest: %s\n", sc_errinfo_format(&b.ei, buf, sizeof(buf)));
+        return SC_EXIT_INPUT;
+    }
+    int code = SC_EXIT_INTERNAL;
+    uint64_t t0 = mono_ns();
+    if (create_all(&b) == SC_OK) {
+        code = feed(&b, rd);
+        finish(&b);
+        int c2 = finish_store(&b);
+        code = c2 != 0 ? c2 : code;
+    }
+    res->wall_s = (double)(mono_ns() - t0) / 1e9;
+    sc_capture_reader_close(rd);
+    destroy_all(&b);
+    return code;
+}

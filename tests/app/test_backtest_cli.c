@@ -1,0 +1,216 @@
+/* scalper backtest, run as a user runs it: usage errors, kline input
+ * refused (exit 2), then on the demo capture (and the real one when the
+ * shared data is present, with a low entry threshold so trades happen):
+ * exit 0, report.json parses with every required key, scalper.db's row
+ * counts match the report, and two runs give the same report.json (all but
+ * "timing") and the same rows in every table. */
+#include "support/support.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "core/hash.h"
+
+enum { CMD_MAX = 4 * SC_TEST_PATH_MAX };
+
+#define CAPTURE_REL "binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"
+
+static int run(const char *args) {
+    char cmd[CMD_MAX];
+    snprintf(cmd, sizeof(cmd), "'%s' %s >/dev/null 2>&1", SC_SCALPER_BIN, args);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static const char *const k_required[] = {
+    "events",           "events",           "fidelity",        "trades",
+    "net_pnl_usdt",     "gross_pnl_usdt",   "fees_usdt",       "funding_usdt",
+    "win_rate",         "profit_factor",    "expectancy_usdt", "sharpe",
+    "max_drawdown_pct", "max_position_btc", "max_leverage",    "avg_hold_s",
+    "decisions",        "vetoes",           "blunders",        "rulebook_hash",
+    "params_version",   "db_rows",          "timing"};
+
+/* report.json without "timing", as text. */
+static char *deterministic_part(const char *dir, json_t **root_out) {
+    char path[CMD_MAX];
+    snprintf(path, sizeof(path), "%s/report.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_PRESERVE_ORDER, &je);
+    if (root == NULL) {
+        fail_msg("report.json does not parse: %s", je.text);
+    }
+    for (size_t i = 0; i < sizeof(k_required) / sizeof(k_required[0]); i++) {
+        if (json_object_get(root, k_required[i]) == NULL) {
+            fail_msg("report.json lacks %s", k_required[i]);
+        }
+    }
+    json_t *lat = json_object_get(json_object_get(root, "timing"), "decision_latency_ns");
+    assert_non_null(json_object_get(lat, "p999"));
+    assert_int_equal(strlen(json_string_value(json_object_get(root, "rulebook_hash"))), 64);
+    json_t *copy = json_deep_copy(root);
+    json_object_del(copy, "timing");
+    char *text = json_dumps(copy, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(copy);
+    *root_out = root;
+    return text;
+}
+
+static int64_t count_rows(sqlite3 *db, const char *table) {
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* SHA-256 over every row of every table, tables by name, rows by rowid. */
+static void db_digest(sqlite3 *db, char hex[SC_SHA256_HEX_LEN + 1]) {
+    static const char *const k_tables[] = {"blunder_labels", "decisions", "fills", "kill_events",
+                                           "order_events",   "orders",    "runs",  "schema_version",
+                                           "trades",         "verdicts"};
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (size_t t = 0; t < sizeof(k_tables) / sizeof(k_tables[0]); t++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY rowid", k_tables[t]);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const unsigned char *v = sqlite3_column_text(st, c);
+                size_t len = v != NULL ? strlen((const char *)v) : 4;
+                while (n + len + 2 > cap) {
+                    cap *= 2;
+                    buf = realloc(buf, cap);
+                    assert_non_null(buf);
+                }
+                memcpy(buf + n, v != NULL ? (const char *)v : "NULL", len);
+                n += len;
+                buf[n++] = '|';
+            }
+            buf[n++] = '\n';
+        }
+        sqlite3_finalize(st);
+    }
+    assert_int_equal(sc_sha256_hex(buf, n, hex), SC_OK);
+    free(buf);
+}
+
+static void check_db(const char *dir, json_t *root, char hex[SC_SHA256_HEX_LEN + 1]) {
+    char path[CMD_MAX];
+    snprintf(path, sizeof(path), "%s/scalper.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    json_t *rows = json_object_get(root, "db_rows");
+    const char *k;
+    json_t *v;
+    json_object_foreach(rows, k, v) {
+        assert_int_equal(count_rows(db, k), json_integer_value(v));
+    }
+    assert_int_equal(count_rows(db, "trades"), json_integer_value(json_object_get(root, "trades")));
+    assert_int_equal(count_rows(db, "runs"), 1);
+    int64_t labels = 0;
+    json_object_foreach(json_object_get(root, "blunders"), k, v) {
+        labels += json_integer_value(v);
+    }
+    assert_int_equal(count_rows(db, "blunder_labels"), labels);
+    int64_t vetoes = 0;
+    json_object_foreach(json_object_get(root, "vetoes"), k, v) {
+        vetoes += json_integer_value(v);
+    }
+    assert_int_equal(count_rows(db, "verdicts"), vetoes);
+    db_digest(db, hex);
+    sqlite3_close(db);
+}
+
+/* Two runs into two directories; returns the number of trades. */
+static json_int_t twice(const char *data, const char *extra) {
+    char tmp[SC_TEST_PATH_MAX];
+    sc_test_tmpdir(tmp, sizeof(tmp));
+    char dir[2][SC_TEST_PATH_MAX + 16];
+    char *text[2];
+    char hex[2][SC_SHA256_HEX_LEN + 1];
+    json_t *root[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(dir[i], sizeof(dir[i]), "%s/run%d", tmp, i);
+        char args[CMD_MAX];
+        snprintf(args, sizeof(args), "backtest --data '%s' --out '%s' --seed 7 --quiet %s", data,
+                 dir[i], extra);
+        assert_int_equal(run(args), 0);
+        text[i] = deterministic_part(dir[i], &root[i]);
+        check_db(dir[i], root[i], hex[i]);
+    }
+    assert_string_equal(text[0], text[1]);
+    assert_string_equal(hex[0], hex[1]);
+    json_int_t trades = json_integer_value(json_object_get(root[0], "trades"));
+    print_message("backtest: %s: %lld trades; report and database identical across runs (db "
+                  "sha256 %.16s)\n",
+                  data, (long long)trades, hex[0]);
+    for (int i = 0; i < 2; i++) {
+        free(text[i]);
+        json_decref(root[i]);
+    }
+    return trades;
+}
+
+static void test_usage(void **state) {
+    (void)state;
+    assert_int_equal(run("backtest"), 2);
+    assert_int_equal(run("backtest --data"), 2);
+    assert_int_equal(run("backtest --help"), 0);
+    assert_int_equal(run("backtest --data x --seed -1"), 2);
+    assert_int_equal(run("backtest --data /nonexistent/file.txt"), 3);
+    char tmp[SC_TEST_PATH_MAX];
+    sc_test_tmpdir(tmp, sizeof(tmp));
+    char kl[SC_TEST_PATH_MAX + 32];
+    snprintf(kl, sizeof(kl), "%s/k.csv", tmp);
+    FILE *f = fopen(kl, "w");
+    assert_non_null(f);
+    fprintf(f, "open_time,open,high,low,close,volume\n1717632000000,1,2,0.5,1.5,10\n");
+    fclose(f);
+    char args[CMD_MAX];
+    snprintf(args, sizeof(args), "backtest --data '%s' --out '%s/o'", kl, tmp);
+    assert_int_equal(run(args), 2);
+}
+
+static void test_demo(void **state) {
+    (void)state;
+    char data[SC_TEST_PATH_MAX];
+    sc_test_source_path("tests/data/demo_capture.txt", data, sizeof(data));
+    twice(data, "");
+}
+
+static void test_real(void **state) {
+    (void)state;
+    char data[SC_TEST_PATH_MAX];
+    SC_REQUIRE_SHARED(CAPTURE_REL, data);
+    char tmp[SC_TEST_PATH_MAX];
+    sc_test_tmpdir(tmp, sizeof(tmp));
+    char cfg[SC_TEST_PATH_MAX + 32];
+    snprintf(cfg, sizeof(cfg), "%s/low.ini", tmp);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f, "[strategy]\nentry_score_min = 0.2\ncooldown_s = 0\n");
+    fclose(f);
+    char extra[CMD_MAX];
+    snprintf(extra, sizeof(extra), "--config '%s' --timeframe 1s", cfg);
+    assert_true(twice(data, extra) > 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_demo),
+        cmocka_unit_test(test_real),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
