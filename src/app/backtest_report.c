@@ -178,6 +178,26 @@ static void add_money(json_t *root, const sc_bt_result *r) {
     json_decref(p);
 }
 
+static void add_run_state(json_t *root, const sc_bt_result *r) {
+    json_t *k = json_object();
+    json_object_set_new(k, "tripped", json_boolean(r->ks_tripped));
+    json_object_set_new(k, "trigger", r->ks_tripped ? json_string(r->ks_trigger) : json_null());
+    json_object_set_new(k, "reason", r->ks_tripped ? json_string(r->ks_reason) : json_null());
+    json_object_set_new(root, "kill_switch_at_start", k);
+    json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
+    if (r->shutdown_phase == NULL) {
+        json_object_set_new(root, "shutdown", json_null());
+        return;
+    }
+    json_t *s = json_object();
+    json_object_set_new(s, "outcome", json_string(r->shutdown_phase));
+    json_object_set_new(s, "reason", json_string(r->shutdown_reason));
+    json_object_set_new(s, "exit_code", json_integer(r->shutdown_exit));
+    json_object_set_new(s, "flat", json_boolean(r->end.position_steps == 0));
+    json_object_set_new(s, "description", json_string(r->shutdown_text));
+    json_object_set_new(root, "shutdown", s);
+}
+
 static json_t *build(const sc_bt_result *r) {
     json_t *root = json_object();
     json_object_set_new(root, "schema", json_string("scalper-backtest-report 1"));
@@ -206,6 +226,7 @@ static json_t *build(const sc_bt_result *r) {
     json_object_set_new(root, "event_hash",
                         json_sprintf("%016llx", (unsigned long long)r->paper.event_hash));
     json_object_set_new(root, "db_rows", rows(r));
+    add_run_state(root, r);
     json_object_set_new(root, "timing", timing(r));
     return root;
 }
@@ -230,10 +251,24 @@ static const char *jtext(json_t *root, const char *key, char *buf, size_t cap) {
         snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {
         snprintf(buf, cap, "%.4f", json_real_value(v));
+    } else if (json_is_boolean(v)) {
+        snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
     } else {
         snprintf(buf, cap, "n/a");
     }
     return buf;
+}
+
+static void md_run_state(FILE *f, const sc_bt_result *r) {
+    if (r->ks_tripped) {
+        fprintf(f, "\nKill switch at start: TRIPPED (%s: %s): no entries sent.\n", r->ks_trigger,
+                r->ks_reason);
+    } else {
+        fprintf(f, "\nKill switch at start: not tripped.\n");
+    }
+    if (r->shutdown_phase != NULL) {
+        fprintf(f, "\nInterrupted: %s\n", r->shutdown_text);
+    }
 }
 
 static void md_counts(FILE *f, const char *title, json_t *obj) {
@@ -256,7 +291,7 @@ sc_err sc_bt_report_md(const sc_bt_result *r, const char *path) {
         "net_pnl_usdt",  "gross_pnl_usdt",  "fees_usdt",     "funding_usdt",     "win_rate",
         "profit_factor", "expectancy_usdt", "sharpe",        "max_drawdown_pct", "max_position_btc",
         "max_leverage",  "avg_hold_s",      "rulebook_hash", "config_hash",      "params_version",
-        "params_source"};
+        "params_source", "interrupted"};
     SC_ASSERT(r != NULL && path != NULL);
     json_t *root = build(r);
     FILE *f = root != NULL ? fopen(path, "w") : NULL;
@@ -269,6 +304,7 @@ sc_err sc_bt_report_md(const sc_bt_result *r, const char *path) {
     for (size_t i = 0; i < sizeof(k_keys) / sizeof(k_keys[0]); i++) {
         fprintf(f, "| %s | %s |\n", k_keys[i], jtext(root, k_keys[i], buf, sizeof(buf)));
     }
+    md_run_state(f, r);
     md_counts(f, "Decisions and orders", json_object_get(root, "decisions"));
     md_counts(f, "Vetoes by reason", json_object_get(root, "vetoes"));
     md_counts(f, "Blunders by label", json_object_get(root, "blunders"));

@@ -90,6 +90,16 @@ typedef struct {
     int64_t rows_verdicts;
     int64_t rows_kill_events;
     int64_t rows_blunder_labels;
+    /* The persisted kill switch read at the start of the run. */
+    bool ks_tripped;
+    char ks_trigger[32];
+    char ks_reason[256];
+    /* A SIGINT/SIGTERM (or --interrupt-after-events) during the run. */
+    bool interrupted;
+    const char *shutdown_phase; /* sc_shutdown_phase_name; NULL: none */
+    const char *shutdown_reason;
+    int shutdown_exit; /* sc_shutdown_exit_code once finished */
+    char shutdown_text[256];
     /* Clock-measured (the "timing" object). */
     double wall_s;
     sc_bt_latency *latency; /* per sc_paper_on_message call */

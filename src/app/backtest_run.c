@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "app/cli.h"
+#include "app/signals.h"
 #include "core/assert.h"
 #include "market/capture.h"
 #include "market/decoder.h"
@@ -46,6 +47,7 @@ typedef struct {
     sc_risk_metrics *shadow;
     sc_blunder *bl;
     sc_trade_store *st;
+    sc_shutdown *sd;
     int64_t run_id;
     int64_t *order_rows; /* by order seq; 0 = not recorded */
     size_t order_cap;
@@ -408,7 +410,32 @@ static bool begin(bt *b, sc_ns ts_ns) {
     if (e != SC_OK) {
         fail(b, "starting the run", e);
     }
+    if (e == SC_OK && b->cfg->kill_at_start) {
+        sc_paper_kill(b->paper, ts_ns, b->cfg->kill_reason != NULL ? b->cfg->kill_reason : "");
+        after_event(b, ts_ns);
+    }
     return e == SC_OK;
+}
+
+/* After each message: signals (and the simulated one) become shutdown
+ * requests; an under-way shutdown steps. True when it is finished. */
+static bool poll_shutdown(bt *b, sc_ns ts_ns) {
+    sc_signals_seen seen = sc_signals_poll();
+    if (b->cfg->interrupt_after > 0 && b->res->events == b->cfg->interrupt_after) {
+        seen.sigint_n++;
+    }
+    bool asked = seen.sigint_n > 0 || seen.sigterm_n > 0;
+    if (asked) {
+        if (!b->res->interrupted) {
+            fprintf(stderr, "scalper backtest: interrupted: stopping entries, flattening\n");
+        }
+        b->res->interrupted = true;
+        (void)sc_signals_feed(&seen, b->sd, ts_ns);
+        after_event(b, ts_ns);
+    } else if (b->res->interrupted) {
+        (void)sc_shutdown_step(b->sd, ts_ns);
+    }
+    return b->res->interrupted && sc_shutdown_finished(b->sd);
 }
 
 static int feed(bt *b, sc_capture_reader *rd) {
@@ -442,10 +469,32 @@ static int feed(bt *b, sc_capture_reader *rd) {
         if (b->res->events % BT_PROGRESS_EVERY == 0) {
             sc_progress_update(pg, sc_capture_reader_bytes_done(rd));
         }
+        if (poll_shutdown(b, ln.ts_local_ns)) {
+            break;
+        }
     }
     sc_progress_done(pg);
     sc_progress_destroy(pg);
     return rc;
+}
+
+/* The shutdown's outcome for the reports. A shutdown the input ran out on
+ * is stepped once more after the final flatten. */
+static void record_shutdown(bt *b) {
+    if (!b->res->interrupted) {
+        return;
+    }
+    if (!sc_shutdown_finished(b->sd)) {
+        (void)sc_shutdown_step(b->sd, b->last_ns + BT_DRAIN_NS);
+    }
+    sc_shutdown_status st;
+    sc_shutdown_status_get(b->sd, &st);
+    b->res->shutdown_phase = sc_shutdown_phase_name(st.phase);
+    b->res->shutdown_reason = sc_shutdown_reason_name(st.reason);
+    b->res->shutdown_exit =
+        sc_shutdown_finished(b->sd) ? sc_shutdown_exit_code(b->sd) : SC_SHUTDOWN_EXIT_NOT_FLAT;
+    sc_shutdown_describe(b->sd, b->res->shutdown_text, sizeof(b->res->shutdown_text));
+    fprintf(stderr, "scalper backtest: %s\n", b->res->shutdown_text);
 }
 
 /* End of input: stop (cancel all, flatten), give the flatten event time,
@@ -458,6 +507,7 @@ static void finish(bt *b) {
     after_event(b, b->last_ns);
     sc_paper_on_timer(b->paper, b->last_ns + BT_DRAIN_NS);
     after_event(b, b->last_ns + BT_DRAIN_NS);
+    record_shutdown(b);
     sc_paper_finish(b->paper);
     after_event(b, b->last_ns + BT_DRAIN_NS);
     poll_blunders(b, b->last_ns + BT_DRAIN_NS + SC_BLUNDER_LOOKAHEAD_NS_DEFAULT + 1);
@@ -479,8 +529,9 @@ static int finish_store(bt *b) {
     if (b->run_id == 0) {
         return b->failed ? SC_EXIT_INTERNAL : 0;
     }
+    const char *status = b->res->interrupted ? "interrupted" : "ok";
     sc_err e = sc_trade_store_end_run(b->st, b->run_id, b->last_ns + BT_DRAIN_NS,
-                                      b->failed ? "error" : "ok", &b->ei);
+                                      b->failed ? "error" : status, &b->ei);
     sc_trade_store_counts c;
     if (e == SC_OK) {
         e = sc_trade_store_counts_get(b->st, b->run_id, &c, &b->ei);
@@ -519,6 +570,8 @@ static sc_err create_all(bt *b) {
     e = e == SC_OK ? sc_decoder_create(&dc, &b->dec) : e;
     e = e == SC_OK ? sc_risk_metrics_create(&mc, &b->shadow) : e;
     e = e == SC_OK ? sc_blunder_create(&bc, &b->bl) : e;
+    sc_shutdown_config sdc = {b->paper, 0, 0};
+    e = e == SC_OK ? sc_shutdown_create(&sdc, &b->sd) : e;
     if (e != SC_OK) {
         sc_errinfo_clear(&b->ei);
         fail(b, "starting the engine", e);
@@ -530,6 +583,7 @@ static sc_err create_all(bt *b) {
 }
 
 static void destroy_all(bt *b) {
+    sc_shutdown_destroy(b->sd);
     sc_blunder_destroy(b->bl);
     sc_risk_metrics_destroy(b->shadow);
     sc_decoder_destroy(b->dec);

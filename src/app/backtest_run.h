@@ -47,9 +47,17 @@ typedef struct {
     int64_t maker_fee_bps_x100; /* as in paper (the shadow tracker's fees) */
     int64_t taker_fee_bps_x100;
     bool progress;
+    bool kill_at_start;       /* the persisted kill switch is tripped: sc_paper_kill */
+    const char *kill_reason;  /* for sc_paper_kill */
+    uint64_t interrupt_after; /* > 0: a simulated SIGINT after this many events */
 } sc_bt_run_config;
 
-/* 0, SC_EXIT_INPUT (files unreadable) or SC_EXIT_INTERNAL (engine or store
+/* Signals (app/signals.h, installed by the caller) are polled after every
+ * message; the first asks for an orderly shutdown (engine/shutdown.h), fed
+ * the capture's next messages until it is finished; then the run ends as at
+ * the end of input, with res->interrupted and the shutdown's outcome set.
+ *
+ * 0, SC_EXIT_INPUT (files unreadable) or SC_EXIT_INTERNAL (engine or store
  * failure, printed). res must be zeroed with latency set. */
 int sc_bt_run(const sc_bt_run_config *cfg, sc_bt_result *res);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ai/param_store.h"
@@ -12,7 +13,10 @@
 #include "app/backtest_run.h"
 #include "app/cli.h"
 #include "app/input.h"
+#include "app/killswitch_file.h"
+#include "app/signals.h"
 #include "core/assert.h"
+#include "core/time.h"
 #include "engine/config.h"
 
 #define BT_VERSION "scalper 0.1.0"
@@ -30,11 +34,13 @@ typedef struct {
     bool seed_set;
     uint64_t seed;
     bool quiet;
+    const char *state_path;
+    uint64_t interrupt_after;
 } opts;
 
 static void usage(FILE *f) {
     fprintf(f, "usage: scalper backtest --data FILE... [--config FILE] [--db FILE] [--out DIR]\n"
-               "                        [--seed N] [--timeframe 1m] [--quiet]\n\n"
+               "                        [--seed N] [--timeframe 1m] [--state FILE] [--quiet]\n\n"
                "Runs the whole engine (the paper engine: strategy, advisor, veto gate, order\n"
                "manager, fill simulator, metrics, kill switch) over capture files, in event time.\n"
                "Writes DIR/scalper.db (audit trail: run, orders, order events, fills, trades,\n"
@@ -51,26 +57,37 @@ static void usage(FILE *f) {
                "  --out DIR        output directory (default: backtest-out; created if absent)\n"
                "  --seed N         the fill simulator's seed (default: [paper] seed)\n"
                "  --timeframe TF   the strategy's candles: 1s, 1m (default), 5m, 15m, 1h\n"
-               "  --quiet          no progress bar\n\n");
+               "  --state FILE     the kill switch's state file (as scalper kill: else\n"
+               "                   $SCALPER_KILL_FILE, else next to --db, else ./scalper.kill).\n"
+               "                   Read at the start: when tripped (a corrupt or unreadable file\n"
+               "                   counts as tripped) the paper engine is killed before the first\n"
+               "                   message, so no entry is sent; report.json kill_switch_at_start\n"
+               "  --interrupt-after-events N\n"
+               "                   test aid: a simulated SIGINT after N events\n"
+               "  --quiet          no progress bar\n\n"
+               "SIGINT/SIGTERM: the run stops entries, cancels and flattens (the orderly\n"
+               "shutdown), fed the capture's next messages until it is done; a second SIGINT\n"
+               "stops at once. The database and reports are written as usual and say\n"
+               "\"interrupted\" and the shutdown's outcome.\n\n");
     fprintf(f, "report.json: every key but \"timing\" is deterministic (same inputs, config,\n"
                "parameters and seed give the same bytes); \"timing\" holds the wall-clock\n"
                "figures (events_per_sec, decision_latency_ns: wall time per engine call).\n"
                "Money is decimal USDT text. sharpe = mean / sample std of per-trade net PnL x\n"
                "sqrt(trades), null for fewer than two trades. fidelity: l2.\n\n"
                "exit status: 0 ok; 2 bad usage (kline input included); 3 input unreadable;\n"
-               "4 internal error.\n");
+               "4 internal error; 5 interrupted, shutdown not flat; 6 interrupted by a second\n"
+               "SIGINT (no wait for the flatten). An interrupted run that ends flat exits 0.\n");
 }
 
-static int parse_seed(const char *v, opts *o) {
+static int parse_u64(const char *name, const char *v, uint64_t *out) {
     char *end = NULL;
     errno = 0;
     unsigned long long s = strtoull(v, &end, 10);
     if (errno != 0 || end == v || *end != '\0' || v[0] == '-') {
-        fprintf(stderr, "scalper backtest: --seed: expected an unsigned integer, got '%s'\n", v);
+        fprintf(stderr, "scalper backtest: %s: expected an unsigned integer, got '%s'\n", name, v);
         return SC_EXIT_USAGE;
     }
-    o->seed = (uint64_t)s;
-    o->seed_set = true;
+    *out = (uint64_t)s;
     return 0;
 }
 
@@ -82,7 +99,12 @@ static int parse_value(const char *a, const char *v, opts *o) {
     } else if (strcmp(a, "--out") == 0) {
         o->out_dir = v;
     } else if (strcmp(a, "--seed") == 0) {
-        return parse_seed(v, o);
+        o->seed_set = true;
+        return parse_u64(a, v, &o->seed);
+    } else if (strcmp(a, "--state") == 0) {
+        o->state_path = v;
+    } else if (strcmp(a, "--interrupt-after-events") == 0) {
+        return parse_u64(a, v, &o->interrupt_after);
     } else if (strcmp(a, "--timeframe") == 0) {
         return sc_input_parse_timeframe("backtest", v, &o->tf_ns, &o->tf_text);
     } else {
@@ -259,6 +281,45 @@ static void describe_inputs(const opts *o, sc_bt_result *r) {
     }
 }
 
+/* The persisted kill switch, found as scalper kill finds it. Absent: not
+ * tripped; corrupt or unreadable: tripped (fail closed). */
+static int read_kill_switch(const opts *o, sc_bt_result *r) {
+    sc_ks_paths paths;
+    sc_errinfo ei;
+    sc_errinfo_clear(&ei);
+    char buf[ERR_TEXT_MAX];
+    if (sc_ks_paths_resolve(o->state_path, o->db_path, &paths, &ei) != SC_OK) {
+        fprintf(stderr, "scalper backtest: kill-switch state path: %s\n",
+                sc_errinfo_format(&ei, buf, sizeof(buf)));
+        return SC_EXIT_USAGE;
+    }
+    sc_killswitch_config kc;
+    sc_killswitch_config_default(&kc);
+    sc_killswitch *ks = NULL;
+    if (sc_killswitch_create(&kc, &ks) != SC_OK) {
+        return SC_EXIT_INTERNAL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sc_ns now = (sc_ns)ts.tv_sec * SC_NS_PER_S + (sc_ns)ts.tv_nsec;
+    sc_ks_file_status st = sc_ks_file_read(&paths, ks, now, &ei);
+    if (st == SC_KS_FILE_CORRUPT || st == SC_KS_FILE_UNREADABLE) {
+        fprintf(stderr, "scalper backtest: %s: %s: counts as TRIPPED (fail closed)\n", paths.state,
+                sc_errinfo_format(&ei, buf, sizeof(buf)));
+    }
+    sc_ks_trip cause;
+    r->ks_tripped = sc_killswitch_cause(ks, now, &cause);
+    if (r->ks_tripped) {
+        snprintf(r->ks_trigger, sizeof(r->ks_trigger), "%s", sc_ks_trigger_name(cause.trigger));
+        snprintf(r->ks_reason, sizeof(r->ks_reason), "%s", cause.reason);
+        fprintf(stderr,
+                "scalper backtest: kill switch TRIPPED (%s: %s; %s): no entry will be sent\n",
+                r->ks_trigger, r->ks_reason, paths.state);
+    }
+    sc_killswitch_destroy(ks);
+    return 0;
+}
+
 /* ---- the command ------------------------------------------------------------------ */
 
 static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
@@ -295,8 +356,16 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
                             &s->limits,
                             pc.maker_fee_bps_x100,
                             pc.taker_fee_bps_x100,
-                            !o->quiet};
+                            !o->quiet,
+                            s->res.ks_tripped,
+                            s->res.ks_reason,
+                            o->interrupt_after};
+    if (sc_signals_install() != SC_OK) {
+        fprintf(stderr, "scalper backtest: cannot install the signal handlers\n");
+        return SC_EXIT_INTERNAL;
+    }
     rc = sc_bt_run(&rc_, &s->res);
+    sc_signals_restore();
     if (rc != 0) {
         return rc;
     }
@@ -313,7 +382,7 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
     }
     fprintf(stderr, "backtest: %llu events, %llu trades; %s/report.json, report.md, scalper.db\n",
             (unsigned long long)s->res.events, (unsigned long long)s->res.trades, o->out_dir);
-    return 0;
+    return s->res.interrupted ? s->res.shutdown_exit : 0;
 }
 
 int sc_cmd_backtest(int argc, char **argv) {
@@ -330,6 +399,9 @@ int sc_cmd_backtest(int argc, char **argv) {
     }
     if (rc == 0) {
         rc = load_params(&o, s);
+    }
+    if (rc == 0) {
+        rc = read_kill_switch(&o, &s->res);
     }
     if (rc == 0) {
         rc = run_and_report(&o, s, ins);

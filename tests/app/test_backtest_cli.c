@@ -3,7 +3,9 @@
  * shared data is present, with a low entry threshold so trades happen):
  * exit 0, report.json parses with every required key, scalper.db's row
  * counts match the report, and two runs give the same report.json (all but
- * "timing") and the same rows in every table. */
+ * "timing") and the same rows in every table. On the real capture, a
+ * tripped kill-switch state file stops every entry, and a simulated SIGINT
+ * (--interrupt-after-events) ends the run flat with exit 0. */
 #include "support/support.h"
 
 #include <jansson.h>
@@ -202,8 +204,94 @@ static void test_real(void **state) {
     fprintf(f, "[strategy]\nentry_score_min = 0.2\ncooldown_s = 0\n");
     fclose(f);
     char extra[CMD_MAX];
-    snprintf(extra, sizeof(extra), "--config '%s' --timeframe 1s", cfg);
+    snprintf(extra, sizeof(extra), "--config '%s' --timeframe 1s --state '%s/none.kill'", cfg, tmp);
     assert_true(twice(data, extra) > 0);
+}
+
+static json_t *report(const char *dir) {
+    char p[SC_TEST_PATH_MAX + 32];
+    snprintf(p, sizeof(p), "%s/report.json", dir);
+    json_t *r = json_load_file(p, 0, NULL);
+    assert_non_null(r);
+    return r;
+}
+
+static int64_t entry_orders(const char *dir) {
+    char p[SC_TEST_PATH_MAX + 32];
+    snprintf(p, sizeof(p), "%s/scalper.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM orders WHERE purpose = 'entry'", -1, &q, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* One backtest of the real capture with the low threshold into tmp/name;
+ * returns its exit status. */
+static int run_real(const char *data, const char *tmp, const char *name, const char *extra) {
+    char args[3 * CMD_MAX];
+    snprintf(args, sizeof(args),
+             "backtest --data '%s' --out '%s/%s' --config '%s/low.ini' --timeframe 1s --seed 7 "
+             "--quiet %s",
+             data, tmp, name, tmp, extra);
+    return run(args);
+}
+
+/* On the real capture: with no state file it trades; with a tripped state
+ * file no entry order is sent and the report says tripped; a simulated
+ * SIGINT mid-run exits 0, interrupted, shutdown done, flat. */
+static void test_kill_and_interrupt(void **state) {
+    (void)state;
+    char data[SC_TEST_PATH_MAX];
+    SC_REQUIRE_SHARED(CAPTURE_REL, data);
+    char tmp[SC_TEST_PATH_MAX];
+    sc_test_tmpdir(tmp, sizeof(tmp));
+    char p[SC_TEST_PATH_MAX + 32];
+    snprintf(p, sizeof(p), "%s/low.ini", tmp);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fprintf(f, "[strategy]\nentry_score_min = 0.2\ncooldown_s = 0\n");
+    fclose(f);
+    char extra[CMD_MAX];
+    char dir[SC_TEST_PATH_MAX + 16];
+    snprintf(extra, sizeof(extra), "--state '%s/none.kill'", tmp);
+    assert_int_equal(run_real(data, tmp, "free", extra), 0);
+    snprintf(dir, sizeof(dir), "%s/free", tmp);
+    assert_true(entry_orders(dir) > 0);
+    json_t *r = report(dir);
+    assert_false(
+        json_is_true(json_object_get(json_object_get(r, "kill_switch_at_start"), "tripped")));
+    json_int_t events = json_integer_value(json_object_get(r, "events"));
+    json_decref(r);
+    snprintf(extra, sizeof(extra), "kill --state '%s/s.kill' --reason test", tmp);
+    assert_int_equal(run(extra), 0);
+    snprintf(extra, sizeof(extra), "--state '%s/s.kill'", tmp);
+    assert_int_equal(run_real(data, tmp, "killed", extra), 0);
+    snprintf(dir, sizeof(dir), "%s/killed", tmp);
+    assert_int_equal(entry_orders(dir), 0);
+    r = report(dir);
+    json_t *k = json_object_get(r, "kill_switch_at_start");
+    assert_true(json_is_true(json_object_get(k, "tripped")));
+    assert_string_equal(json_string_value(json_object_get(k, "trigger")), "manual");
+    assert_string_equal(json_string_value(json_object_get(k, "reason")), "test");
+    json_decref(r);
+    snprintf(extra, sizeof(extra), "--state '%s/none.kill' --interrupt-after-events %lld", tmp,
+             (long long)(events / 2));
+    assert_int_equal(run_real(data, tmp, "int", extra), 0);
+    snprintf(dir, sizeof(dir), "%s/int", tmp);
+    r = report(dir);
+    assert_true(json_is_true(json_object_get(r, "interrupted")));
+    json_t *sd = json_object_get(r, "shutdown");
+    assert_string_equal(json_string_value(json_object_get(sd, "outcome")), "done");
+    assert_true(json_is_true(json_object_get(sd, "flat")));
+    assert_true(json_integer_value(json_object_get(r, "events")) < events);
+    json_decref(r);
 }
 
 int main(void) {
@@ -211,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_demo),
         cmocka_unit_test(test_real),
+        cmocka_unit_test(test_kill_and_interrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
