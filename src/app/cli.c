@@ -36,7 +36,8 @@ static void print_help(FILE *f) {
             "  version               print the version\n"
             "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
             "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
-            "            3 input unreadable or malformed, 4 internal error\n",
+            "            3 input unreadable or malformed, 4 internal error; engine runs\n"
+            "            (backtest): 5 shut down on a signal NOT flat, 6 second Ctrl-C\n",
             SC_VERSION);
 }
 

@@ -1,10 +1,10 @@
 /* cli.h: the scalper command line. Exit codes (documented in --help):
  *   0 success; 1 the command ran and found a problem (e.g. replay-check saw
  *   gaps or mismatches); 2 bad usage; 3 input could not be read or parsed;
- *   4 internal error. Reserved for the long-running paper and live commands
- *   (engine/shutdown.h; not returned by any command yet, so not in --help):
- *   5 shut down (signal or kill switch) NOT flat: a position or an order may
- *   be left; 6 exited at once on a second SIGINT, flat not verified. */
+ *   4 internal error; for commands that run the engine (backtest now, paper and
+ *   live later; engine/shutdown.h): 5 shut down (signal or kill switch) NOT
+ *   flat: a position or an order may be left; 6 exited at once on a second
+ *   SIGINT, flat not verified. */
 #ifndef SC_APP_CLI_H
 #define SC_APP_CLI_H
 
