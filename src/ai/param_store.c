@@ -918,33 +918,48 @@ sc_err sc_param_store_rollback(sc_param_store *s, const sc_param_audit *audit, i
 
 /* ---- listing --------------------------------------------------------------- */
 
-sc_err sc_param_store_list(sc_param_store *s, int64_t before_id, sc_param_meta *out, size_t cap,
-                           size_t *n_out, sc_errinfo *err) {
+/* Reads one row of a page into element i of out. */
+typedef sc_err (*page_row_fn)(sqlite3_stmt *st, void *out, size_t i, sc_errinfo *err);
+
+/* Newest-first page of up to cap rows older than `before` (0 = from the
+ * newest): the query binds ?1 = before and ?2 = cap. */
+static sc_err page_query(sc_param_store *s, const char *sql, int64_t before, size_t cap,
+                         page_row_fn row, void *out, const char *what, size_t *n_out,
+                         sc_errinfo *err) {
     SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
     SC_ASSERT(cap >= 1 && cap <= SC_PARAM_LIST_PAGE_MAX);
     *n_out = 0;
     sqlite3_stmt *st = NULL;
-    sc_err e = prepare(s->db,
-                       "SELECT " META_COLS " FROM param_versions WHERE id < ?1"
-                       " ORDER BY id DESC LIMIT ?2",
-                       &st, err);
+    sc_err e = prepare(s->db, sql, &st, err);
     if (e != SC_OK) {
         return e;
     }
-    int rc = sqlite3_bind_int64(st, 1, before_id <= 0 ? INT64_MAX : before_id);
+    int rc = sqlite3_bind_int64(st, 1, before <= 0 ? INT64_MAX : before);
     rc = rc == SQLITE_OK ? sqlite3_bind_int64(st, 2, (sqlite3_int64)cap) : rc;
     size_t n = 0;
     while (rc == SQLITE_OK && e == SC_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         SC_ASSERT(n < cap); /* LIMIT ?2 */
-        e = read_meta(st, &out[n++], err);
+        e = row(st, out, n++, err);
         rc = SQLITE_OK;
     }
     if (e == SC_OK && rc != SQLITE_DONE) {
-        e = db_error(s->db, "list versions", err);
+        e = db_error(s->db, what, err);
     }
     sqlite3_finalize(st);
     *n_out = e == SC_OK ? n : 0;
     return e;
+}
+
+static sc_err meta_row(sqlite3_stmt *st, void *out, size_t i, sc_errinfo *err) {
+    return read_meta(st, &((sc_param_meta *)out)[i], err);
+}
+
+sc_err sc_param_store_list(sc_param_store *s, int64_t before_id, sc_param_meta *out, size_t cap,
+                           size_t *n_out, sc_errinfo *err) {
+    return page_query(s,
+                      "SELECT " META_COLS " FROM param_versions WHERE id < ?1"
+                      " ORDER BY id DESC LIMIT ?2",
+                      before_id, cap, meta_row, out, "list versions", n_out, err);
 }
 
 static sc_err read_activation(sqlite3_stmt *st, sc_param_activation *a, sc_errinfo *err) {
@@ -967,33 +982,16 @@ static sc_err read_activation(sqlite3_stmt *st, sc_param_activation *a, sc_errin
     return SC_OK;
 }
 
+static sc_err activation_row(sqlite3_stmt *st, void *out, size_t i, sc_errinfo *err) {
+    return read_activation(st, &((sc_param_activation *)out)[i], err);
+}
+
 sc_err sc_param_store_history(sc_param_store *s, int64_t before_seq, sc_param_activation *out,
                               size_t cap, size_t *n_out, sc_errinfo *err) {
-    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
-    SC_ASSERT(cap >= 1 && cap <= SC_PARAM_LIST_PAGE_MAX);
-    *n_out = 0;
-    sqlite3_stmt *st = NULL;
-    sc_err e = prepare(s->db,
-                       "SELECT " ACT_COLS " FROM param_activations WHERE seq < ?1"
-                       " ORDER BY seq DESC LIMIT ?2",
-                       &st, err);
-    if (e != SC_OK) {
-        return e;
-    }
-    int rc = sqlite3_bind_int64(st, 1, before_seq <= 0 ? INT64_MAX : before_seq);
-    rc = rc == SQLITE_OK ? sqlite3_bind_int64(st, 2, (sqlite3_int64)cap) : rc;
-    size_t n = 0;
-    while (rc == SQLITE_OK && e == SC_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        SC_ASSERT(n < cap); /* LIMIT ?2 */
-        e = read_activation(st, &out[n++], err);
-        rc = SQLITE_OK;
-    }
-    if (e == SC_OK && rc != SQLITE_DONE) {
-        e = db_error(s->db, "list activations", err);
-    }
-    sqlite3_finalize(st);
-    *n_out = e == SC_OK ? n : 0;
-    return e;
+    return page_query(s,
+                      "SELECT " ACT_COLS " FROM param_activations WHERE seq < ?1"
+                      " ORDER BY seq DESC LIMIT ?2",
+                      before_seq, cap, activation_row, out, "list activations", n_out, err);
 }
 
 sc_err sc_param_store_diff(sc_param_store *s, int64_t a, int64_t b, sc_param_id out[SC_PARAM_COUNT],
