@@ -31,6 +31,7 @@
 #include "core/assert.h"
 #include "core/limits.h"
 #include "engine/capture_bars.h"
+#include "engine/json_out.h"
 
 enum {
     TOUCH_QTY_STEPS = 1, /* bars fidelity: the quantity shown at the synthetic touch */
@@ -818,6 +819,16 @@ void sc_decision_path_windows(const sc_decision_path *dp, int32_t *ofi_bars, int
     *flow_bars = dp->k_flow;
 }
 
+const sc_feature_row *sc_decision_path_row(const sc_decision_path *dp) {
+    SC_ASSERT(dp != NULL);
+    return &dp->row;
+}
+
+sc_regime sc_decision_path_regime(const sc_decision_path *dp) {
+    SC_ASSERT(dp != NULL);
+    return sc_regime_current(dp->reg);
+}
+
 const char *sc_decision_path_advisor_name(const sc_decision_path *dp) {
     SC_ASSERT(dp != NULL);
     return sc_advisor_name(dp->adv);
@@ -825,303 +836,172 @@ const char *sc_decision_path_advisor_name(const sc_decision_path *dp) {
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-/* A bounded writer: once something does not fit it stays full and the
- * caller reports -1 (never a cut record). */
-typedef struct {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool full;
-    const sc_instrument *ins;
-} jw;
-
-static void jw_bytes(jw *w, const char *s, size_t n) {
+static void jw_candle(sc_jw *w, const sc_candle *k) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    if (w->full || n >= w->cap - w->len) {
-        w->full = true;
-        return;
-    }
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
-    SC_ASSERT(w->len < w->cap);
-}
-
-static void jw_raw(jw *w, const char *s) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_bytes(w, s, strlen(s));
-}
-
-/* Length of the valid UTF-8 sequence at p (2..4), or 0. */
-static size_t utf8_len(const unsigned char *p) {
-    unsigned c = p[0];
-    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
-               : c >= 0xE0 && c <= 0xEF ? 3
-               : c >= 0xF0 && c <= 0xF4 ? 4
-                                        : 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            return 0; /* also stops at the NUL */
-        }
-    }
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
-        (c == 0xF4 && p[1] > 0x8F)) {
-        return 0; /* overlong, surrogate or past U+10FFFF */
-    }
-    return n;
-}
-
-/* A JSON string: quotes, backslashes and control bytes escaped, invalid
- * UTF-8 replaced by U+FFFD. */
-static void jw_str(jw *w, const char *s) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_raw(w, "\"");
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p != '\0' && !w->full) {
-        if (*p == '"' || *p == '\\') {
-            char esc[3] = {'\\', (char)*p, '\0'};
-            jw_raw(w, esc);
-            p++;
-        } else if (*p < 0x20 || *p == 0x7F) {
-            char esc[8];
-            snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)*p);
-            jw_raw(w, esc);
-            p++;
-        } else if (*p < 0x80) {
-            jw_bytes(w, (const char *)p, 1);
-            p++;
-        } else {
-            size_t n = utf8_len(p);
-            if (n == 0) {
-                jw_raw(w, "\\ufffd");
-                p++;
-            } else {
-                jw_bytes(w, (const char *)p, n);
-                p += n;
-            }
-        }
-    }
-    jw_raw(w, "\"");
-}
-
-static void jw_key(jw *w, const char *k) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_raw(w, ",\"");
-    jw_raw(w, k);
-    jw_raw(w, "\":");
-}
-
-static void jw_i64(jw *w, const char *k, int64_t v) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    char b[24];
-    snprintf(b, sizeof(b), "%" PRId64, v);
-    jw_key(w, k);
-    jw_raw(w, b);
-}
-
-static void jw_num(jw *w, const char *k, double v) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    char b[40];
-    int n = sc_decision_format_number(v, b, sizeof(b));
-    SC_ASSERT(n > 0);
-    jw_key(w, k);
-    jw_raw(w, b);
-}
-
-static void jw_text(jw *w, const char *k, const char *s) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_key(w, k);
-    jw_str(w, s);
-}
-
-static void jw_bool(jw *w, const char *k, bool v) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_key(w, k);
-    jw_raw(w, v ? "true" : "false");
-}
-
-static void jw_px(jw *w, const char *k, sc_px px) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    char b[48];
-    int n = sc_px_format(w->ins, px, b, sizeof(b));
-    SC_ASSERT(n > 0);
-    jw_text(w, k, b);
-}
-
-static void jw_qty(jw *w, const char *k, sc_qty q) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    char b[48];
-    int n = sc_qty_format(w->ins, q, b, sizeof(b));
-    SC_ASSERT(n > 0);
-    jw_text(w, k, b);
-}
-
-static void jw_candle(jw *w, const sc_candle *k) {
-    SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_raw(w, ",\"candle\":{");
+    sc_jw_raw(w, ",\"candle\":{");
     char b[24];
     snprintf(b, sizeof(b), "%" PRId64, k->open_ns);
-    jw_raw(w, "\"open_ns\":");
-    jw_raw(w, b);
-    jw_px(w, "open", k->open);
-    jw_px(w, "high", k->high);
-    jw_px(w, "low", k->low);
-    jw_px(w, "close", k->close);
-    jw_qty(w, "volume", k->volume);
-    jw_raw(w, "}");
+    sc_jw_raw(w, "\"open_ns\":");
+    sc_jw_raw(w, b);
+    sc_jw_px(w, "open", k->open);
+    sc_jw_px(w, "high", k->high);
+    sc_jw_px(w, "low", k->low);
+    sc_jw_px(w, "close", k->close);
+    sc_jw_qty(w, "volume", k->volume);
+    sc_jw_raw(w, "}");
 }
 
-static void jw_reasons(jw *w, const char *key, const sc_reason *rs, uint32_t n) {
+static void jw_reasons(sc_jw *w, const char *key, const sc_reason *rs, uint32_t n) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
     SC_ASSERT(n <= SC_SIGNAL_REASONS_MAX || n <= SC_STRATEGY_BLOCK_COUNT);
-    jw_key(w, key);
-    jw_raw(w, "[");
+    sc_jw_key(w, key);
+    sc_jw_raw(w, "[");
     for (uint32_t i = 0; i < n; i++) {
-        jw_raw(w, i == 0 ? "{\"text\":" : ",{\"text\":");
-        jw_str(w, rs[i].text);
-        jw_num(w, "contribution", rs[i].contribution);
-        jw_raw(w, "}");
+        sc_jw_raw(w, i == 0 ? "{\"text\":" : ",{\"text\":");
+        sc_jw_str(w, rs[i].text);
+        sc_jw_num(w, "contribution", rs[i].contribution);
+        sc_jw_raw(w, "}");
     }
-    jw_raw(w, "]");
+    sc_jw_raw(w, "]");
 }
 
-static void jw_signal(jw *w, const sc_signal *s) {
+static void jw_signal(sc_jw *w, const sc_signal *s) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
     SC_ASSERT(s->n_reasons <= SC_SIGNAL_REASONS_MAX);
-    jw_raw(w, ",\"signal\":{\"kind\":");
-    jw_str(w, sc_signal_kind_name(s->kind));
-    jw_i64(w, "ts_ns", s->ts_ns);
-    jw_num(w, "score", s->score);
-    jw_text(w, "style", s->style == SC_ENTRY_TAKER ? "taker" : "maker");
-    jw_px(w, "entry_px", s->entry_px);
-    jw_qty(w, "qty", s->qty);
-    jw_px(w, "stop_px", s->stop_px);
-    jw_px(w, "target_px", s->target_px);
-    jw_i64(w, "max_hold_ns", s->max_hold_ns);
-    jw_text(w, "exit_reason", sc_exit_reason_name(s->exit_reason));
-    jw_i64(w, "params_version", s->params_version);
+    sc_jw_raw(w, ",\"signal\":{\"kind\":");
+    sc_jw_str(w, sc_signal_kind_name(s->kind));
+    sc_jw_i64(w, "ts_ns", s->ts_ns);
+    sc_jw_num(w, "score", s->score);
+    sc_jw_text(w, "style", s->style == SC_ENTRY_TAKER ? "taker" : "maker");
+    sc_jw_px(w, "entry_px", s->entry_px);
+    sc_jw_qty(w, "qty", s->qty);
+    sc_jw_px(w, "stop_px", s->stop_px);
+    sc_jw_px(w, "target_px", s->target_px);
+    sc_jw_i64(w, "max_hold_ns", s->max_hold_ns);
+    sc_jw_text(w, "exit_reason", sc_exit_reason_name(s->exit_reason));
+    sc_jw_i64(w, "params_version", s->params_version);
     jw_reasons(w, "reasons", s->reasons, s->n_reasons);
-    jw_raw(w, "}");
+    sc_jw_raw(w, "}");
 }
 
-static void jw_answer(jw *w, const sc_decision_answer *a) {
+static void jw_answer(sc_jw *w, const sc_decision_answer *a) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_raw(w, ",\"answer\":{\"action\":");
-    jw_str(w, sc_decision_action_name(a->action));
-    jw_num(w, "confidence", a->confidence);
-    jw_num(w, "size_fraction", a->size_fraction);
-    jw_num(w, "sl_bps", a->sl_bps);
-    jw_num(w, "tp_bps", a->tp_bps);
-    jw_i64(w, "ttl_ms", a->ttl_ms);
-    jw_text(w, "reason", a->reason);
-    jw_raw(w, "}");
+    sc_jw_raw(w, ",\"answer\":{\"action\":");
+    sc_jw_str(w, sc_decision_action_name(a->action));
+    sc_jw_num(w, "confidence", a->confidence);
+    sc_jw_num(w, "size_fraction", a->size_fraction);
+    sc_jw_num(w, "sl_bps", a->sl_bps);
+    sc_jw_num(w, "tp_bps", a->tp_bps);
+    sc_jw_i64(w, "ttl_ms", a->ttl_ms);
+    sc_jw_text(w, "reason", a->reason);
+    sc_jw_raw(w, "}");
 }
 
-static void jw_verdict(jw *w, const sc_decision_verdict *v) {
+static void jw_verdict(sc_jw *w, const sc_decision_verdict *v) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
     SC_ASSERT(v->n_clamps <= SC_DECISION_CLAMPS_MAX);
-    jw_raw(w, ",\"verdict\":{\"reason\":");
-    jw_str(w, sc_decision_reason_name(v->reason));
-    jw_i64(w, "code", (int64_t)v->reason);
-    jw_text(w, "advised", sc_decision_action_name(v->advised));
-    jw_i64(w, "request_id", v->request_id);
-    jw_i64(w, "latency_ns", v->latency_ns);
-    jw_text(w, "field", v->info.field);
-    jw_text(w, "expected", v->info.expected);
-    jw_text(w, "got", v->info.got);
-    jw_raw(w, ",\"clamps\":[");
+    sc_jw_raw(w, ",\"verdict\":{\"reason\":");
+    sc_jw_str(w, sc_decision_reason_name(v->reason));
+    sc_jw_i64(w, "code", (int64_t)v->reason);
+    sc_jw_text(w, "advised", sc_decision_action_name(v->advised));
+    sc_jw_i64(w, "request_id", v->request_id);
+    sc_jw_i64(w, "latency_ns", v->latency_ns);
+    sc_jw_text(w, "field", v->info.field);
+    sc_jw_text(w, "expected", v->info.expected);
+    sc_jw_text(w, "got", v->info.got);
+    sc_jw_raw(w, ",\"clamps\":[");
     for (uint32_t i = 0; i < v->n_clamps; i++) {
-        jw_raw(w, i == 0 ? "{\"field\":" : ",{\"field\":");
-        jw_str(w, sc_decision_field_name(v->clamps[i].field));
-        jw_num(w, "advised", v->clamps[i].advised);
-        jw_num(w, "applied", v->clamps[i].applied);
-        jw_raw(w, "}");
+        sc_jw_raw(w, i == 0 ? "{\"field\":" : ",{\"field\":");
+        sc_jw_str(w, sc_decision_field_name(v->clamps[i].field));
+        sc_jw_num(w, "advised", v->clamps[i].advised);
+        sc_jw_num(w, "applied", v->clamps[i].applied);
+        sc_jw_raw(w, "}");
     }
-    jw_raw(w, "]}");
+    sc_jw_raw(w, "]}");
 }
 
-static void jw_head(jw *w, const sc_dp_record *r) {
+static void jw_head(sc_jw *w, const sc_dp_record *r) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
     char t[TIME_TEXT_MAX];
-    jw_raw(w, "{\"type\":");
-    jw_str(w, sc_dp_record_kind_name(r->kind));
-    jw_i64(w, "ts_ns", r->ts_ns);
-    jw_text(w, "time", sc_ns_format_utc(r->ts_ns, t, sizeof(t)));
-    jw_i64(w, "params_version", r->params_version);
-    jw_text(w, "regime", sc_regime_name(r->regime));
-    jw_text(w, "bias", sc_bias_name(r->bias));
+    sc_jw_raw(w, "{\"type\":");
+    sc_jw_str(w, sc_dp_record_kind_name(r->kind));
+    sc_jw_i64(w, "ts_ns", r->ts_ns);
+    sc_jw_text(w, "time", sc_ns_format_utc(r->ts_ns, t, sizeof(t)));
+    sc_jw_i64(w, "params_version", r->params_version);
+    sc_jw_text(w, "regime", sc_regime_name(r->regime));
+    sc_jw_text(w, "bias", sc_bias_name(r->bias));
 }
 
-static void jw_decision(const sc_decision_path *dp, jw *w, const sc_dp_record *r) {
+static void jw_decision(const sc_decision_path *dp, sc_jw *w, const sc_dp_record *r) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
     SC_ASSERT(r->signal != NULL && r->answer != NULL && r->verdict != NULL);
-    jw_text(w, "params_hash", dp->hash);
-    jw_text(w, "fidelity", sc_dp_fidelity_name(dp->cfg.fidelity));
-    jw_text(w, "action", sc_decision_action_name(r->answer->action));
-    jw_text(w, "position", sc_decision_side_name(r->position));
-    jw_bool(w, "acted", r->acted);
-    jw_text(w, "note", r->note);
+    sc_jw_text(w, "params_hash", dp->hash);
+    sc_jw_text(w, "fidelity", sc_dp_fidelity_name(dp->cfg.fidelity));
+    sc_jw_text(w, "action", sc_decision_action_name(r->answer->action));
+    sc_jw_text(w, "position", sc_decision_side_name(r->position));
+    sc_jw_bool(w, "acted", r->acted);
+    sc_jw_text(w, "note", r->note);
     jw_candle(w, r->candle);
     jw_signal(w, r->signal);
     jw_answer(w, r->answer);
     jw_verdict(w, r->verdict);
 }
 
-static void jw_evaluation(jw *w, const sc_dp_record *r) {
+static void jw_evaluation(sc_jw *w, const sc_dp_record *r) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_text(w, "position", sc_decision_side_name(r->position));
-    jw_text(w, "note", r->note);
+    sc_jw_text(w, "position", sc_decision_side_name(r->position));
+    sc_jw_text(w, "note", r->note);
     jw_candle(w, r->candle);
     if (r->eval == NULL) {
         return;
     }
     const sc_strategy_eval *ev = r->eval;
     SC_ASSERT(ev->n_why <= SC_STRATEGY_BLOCK_COUNT);
-    jw_text(w, "blocked", sc_strategy_block_name(ev->first_block));
-    jw_bool(w, "scored", ev->scored);
-    jw_num(w, "raw_score", ev->raw_score);
+    sc_jw_text(w, "blocked", sc_strategy_block_name(ev->first_block));
+    sc_jw_bool(w, "scored", ev->scored);
+    sc_jw_num(w, "raw_score", ev->raw_score);
     jw_reasons(w, "why", ev->why, ev->n_why);
     jw_reasons(w, "reasons", ev->signal.reasons, ev->signal.n_reasons);
 }
 
-static void jw_regime(jw *w, const sc_regime_change *c) {
+static void jw_regime(sc_jw *w, const sc_regime_change *c) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_i64(w, "seq", (int64_t)c->seq);
-    jw_text(w, "from", sc_regime_name(c->old_regime));
-    jw_text(w, "to", sc_regime_name(c->new_regime));
-    jw_i64(w, "bars", c->bars);
-    jw_bool(w, "forced", c->forced);
-    jw_text(w, "reason", c->reason);
+    sc_jw_i64(w, "seq", (int64_t)c->seq);
+    sc_jw_text(w, "from", sc_regime_name(c->old_regime));
+    sc_jw_text(w, "to", sc_regime_name(c->new_regime));
+    sc_jw_i64(w, "bars", c->bars);
+    sc_jw_bool(w, "forced", c->forced);
+    sc_jw_text(w, "reason", c->reason);
 }
 
-static void jw_smc(jw *w, const sc_smc_event *e) {
+static void jw_smc(sc_jw *w, const sc_smc_event *e) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_text(w, "kind", sc_smc_kind_name(e->kind));
-    jw_text(w, "dir", sc_bias_name(e->dir));
-    jw_i64(w, "origin_ns", e->origin_ns);
-    jw_i64(w, "confirm_ns", e->confirm_ns);
-    jw_px(w, "level", e->level);
-    jw_px(w, "price", e->price);
-    jw_px(w, "top", e->top);
-    jw_px(w, "bottom", e->bottom);
-    jw_text(w, "reason", e->reason);
+    sc_jw_text(w, "kind", sc_smc_kind_name(e->kind));
+    sc_jw_text(w, "dir", sc_bias_name(e->dir));
+    sc_jw_i64(w, "origin_ns", e->origin_ns);
+    sc_jw_i64(w, "confirm_ns", e->confirm_ns);
+    sc_jw_px(w, "level", e->level);
+    sc_jw_px(w, "price", e->price);
+    sc_jw_px(w, "top", e->top);
+    sc_jw_px(w, "bottom", e->bottom);
+    sc_jw_text(w, "reason", e->reason);
 }
 
-static void jw_position(jw *w, const sc_dp_record *r) {
+static void jw_position(sc_jw *w, const sc_dp_record *r) {
     SC_ASSERT(w != NULL && w->buf != NULL && w->len < w->cap);
-    jw_text(w, "event", sc_dp_pos_event_name(r->pos_event));
-    jw_text(w, "side", sc_decision_side_name(r->pos_side));
-    jw_px(w, "px", r->pos_px);
-    jw_qty(w, "qty", r->pos_qty);
-    jw_text(w, "exit_reason", sc_exit_reason_name(r->exit_reason));
-    jw_text(w, "study", "signal study, not a backtest");
+    sc_jw_text(w, "event", sc_dp_pos_event_name(r->pos_event));
+    sc_jw_text(w, "side", sc_decision_side_name(r->pos_side));
+    sc_jw_px(w, "px", r->pos_px);
+    sc_jw_qty(w, "qty", r->pos_qty);
+    sc_jw_text(w, "exit_reason", sc_exit_reason_name(r->exit_reason));
+    sc_jw_text(w, "study", "signal study, not a backtest");
 }
 
 int sc_decision_path_format_json(const sc_decision_path *dp, const sc_dp_record *rec, char *buf,
                                  size_t cap) {
     SC_ASSERT(dp != NULL && rec != NULL && buf != NULL && cap > 0);
     SC_ASSERT((unsigned)rec->kind < SC_DP_REC_KIND_COUNT);
-    jw w = {buf, cap, 0, false, dp->cfg.ins};
+    sc_jw w = {buf, cap, 0, false, dp->cfg.ins};
     buf[0] = '\0';
     jw_head(&w, rec);
     switch (rec->kind) {
@@ -1143,6 +1023,6 @@ int sc_decision_path_format_json(const sc_decision_path *dp, const sc_dp_record 
         jw_position(&w, rec);
         break;
     }
-    jw_raw(&w, "}");
+    sc_jw_raw(&w, "}");
     return w.full ? -1 : (int)w.len;
 }

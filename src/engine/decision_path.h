@@ -231,6 +231,10 @@ void sc_decision_path_smc_counters(const sc_decision_path *dp, sc_smc_counters *
 const sc_params *sc_decision_path_params(const sc_decision_path *dp, bool effective);
 const char *sc_decision_path_params_hash(const sc_decision_path *dp, bool effective);
 const char *sc_decision_path_advisor_name(const sc_decision_path *dp);
+/* The feature row of the last candle taken (all cells absent before the
+ * first) and the regime now: what the decisions of that candle saw. */
+const sc_feature_row *sc_decision_path_row(const sc_decision_path *dp);
+sc_regime sc_decision_path_regime(const sc_decision_path *dp);
 /* The OFI and flow windows in candle buckets (see the top of this file). */
 void sc_decision_path_windows(const sc_decision_path *dp, int32_t *ofi_bars, int32_t *flow_bars);
 

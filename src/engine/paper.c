@@ -96,10 +96,19 @@ struct sc_paper {
     bool stopping;           /* sc_paper_stop: entries refused, the kill path flattens */
     sc_event ev;             /* scratch */
     sc_veto_verdict verdict; /* scratch */
+    /* the decision being acted on (see "Decisions" in paper.h) */
+    sc_paper_decision dcur;
+    bool dec_open;
+    bool dec_emitted;
+    int64_t entry_decision_id; /* the decision of the last entry sent */
+    sc_regime entry_regime;    /* ... and the regime it was made in */
+    int64_t pos_decision_id;   /* ... of the open position's first fill */
+    sc_regime pos_regime;      /* the regime when the position opened */
 };
 
 const char *sc_paper_rec_kind_name(sc_paper_rec_kind k) {
-    static const char *const names[] = {"veto", "order", "kill_switch", "not_sent"};
+    static const char *const names[SC_PAPER_REC_KIND_COUNT] = {"veto",     "order", "kill_switch",
+                                                               "not_sent", "fill",  "trade"};
     return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
@@ -117,10 +126,11 @@ static uint64_t fnv(uint64_t h, int64_t v) {
 static void rec_push(sc_paper *p, const sc_paper_record *r) {
     SC_ASSERT(r->kind != SC_PAPER_REC_VETO || r->reason != SC_VETO_R_OK);
     SC_ASSERT(p->ring_len <= SC_PAPER_RECORDS_MAX);
-    int64_t f[] = {r->kind,  r->ts_ns,          r->seq,           r->purpose,
-                   r->side,  r->type,           r->px.ticks,      r->qty.steps,
-                   r->level, r->reason,         r->ev_kind,       r->from,
-                   r->to,    r->fill_qty.steps, r->fill_px.ticks, r->trigger};
+    int64_t f[] = {
+        r->kind,    r->ts_ns,       r->seq,       r->purpose,         r->side,
+        r->type,    r->px.ticks,    r->qty.steps, r->level,           r->reason,
+        r->ev_kind, r->from,        r->to,        r->fill_qty.steps,  r->fill_px.ticks,
+        r->trigger, r->decision_id, r->fee.e8,    r->pos_after_steps, r->trade.net_pnl.e8};
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         p->st.event_hash = fnv(p->st.event_hash, f[i]);
     }
@@ -245,8 +255,30 @@ static void rec_veto(sc_paper *p, const sc_order_intent *it, const sc_veto_verdi
     r.limit = v->has_values ? v->limit : 0.0;
     r.unit = v->has_values && v->unit != NULL ? v->unit : "";
     snprintf(r.detail, sizeof(r.detail), "%s", v->detail);
+    r.decision_id = p->dec_open ? p->dcur.id : 0;
     rec_push(p, &r);
 }
+
+/* The decision being acted on goes to the logger once, before any order
+ * from it is sent. False: the logger refused it. */
+static bool dec_emit(sc_paper *p, const sc_order_intent *it, const sc_veto_verdict *v,
+                     const char *note) {
+    if (!p->dec_open || p->dec_emitted) {
+        return true;
+    }
+    p->dec_emitted = true;
+    p->dcur.gated = it != NULL;
+    p->dcur.intent = it;
+    p->dcur.veto = v;
+    p->dcur.note = note != NULL ? note : "";
+    if (p->cfg.on_decision == NULL || p->cfg.on_decision(p->cfg.decision_ctx, &p->dcur)) {
+        return true;
+    }
+    p->st.decisions_unlogged++;
+    return false;
+}
+
+static void rec_not_sent(sc_paper *p, const sc_order_intent *it, int64_t seq, const char *why);
 
 /* The gate: true when allowed (the intent's client id is filled). */
 static bool gate(sc_paper *p, sc_order_intent *it, const sc_decision_answer *ans,
@@ -277,6 +309,7 @@ static bool gate(sc_paper *p, sc_order_intent *it, const sc_decision_answer *ans
     p->st.intents++;
     bool ok = sc_veto_check(p->rb, &p->filters, &p->params, &in, &p->verdict);
     SC_ASSERT(ok == p->verdict.allowed);
+    bool logged = dec_emit(p, it, &p->verdict, NULL);
     if (!ok) {
         SC_ASSERT(p->verdict.reason != SC_VETO_R_OK && p->verdict.level != SC_VETO_LEVEL_NONE);
         p->st.vetoed++;
@@ -285,17 +318,22 @@ static bool gate(sc_paper *p, sc_order_intent *it, const sc_decision_answer *ans
         return false;
     }
     p->st.allowed++;
+    if (!logged && it->purpose == SC_PURPOSE_ENTRY) {
+        rec_not_sent(p, it, 0, "the decision log did not take the decision: fail closed");
+        return false;
+    }
     p->st.protective += it->purpose == SC_PURPOSE_PROTECTIVE_EXIT ? 1 : 0;
     p->st.flattens += it->purpose == SC_PURPOSE_FLATTEN ? 1 : 0;
     return true;
 }
 
-static void rec_not_sent(sc_paper *p, const sc_order_intent *it, int64_t seq) {
+static void rec_not_sent(sc_paper *p, const sc_order_intent *it, int64_t seq, const char *why) {
     sc_paper_record r;
     rec_base(p, SC_PAPER_REC_NOT_SENT, it, &r);
     r.seq = seq;
     r.reason = SC_VETO_R_OK;
-    snprintf(r.detail, sizeof(r.detail), "refused by the order manager or the simulator");
+    r.decision_id = p->dec_open ? p->dcur.id : 0;
+    snprintf(r.detail, sizeof(r.detail), "%s", why);
     p->st.not_sent++;
     rec_push(p, &r);
 }
@@ -335,7 +373,7 @@ static int64_t send_intent(sc_paper *p, sc_order_intent *it, const sc_decision_a
     }
     int64_t seq = 0;
     if (sc_order_manager_add(p->om, it, p->now_ns, &seq) != SC_OK) {
-        rec_not_sent(p, it, 0);
+        rec_not_sent(p, it, 0, "refused by the order manager");
         return 0;
     }
     const sc_order_rec *o = sc_order_manager_get(p->om, seq);
@@ -350,8 +388,12 @@ static int64_t send_intent(sc_paper *p, sc_order_intent *it, const sc_decision_a
         ev.reject.code = -1;
         ev.reject.msg = "paper: refused by the fill simulator";
         SC_ASSERT(apply_ev(p, seq, &ev) == SC_OK);
-        rec_not_sent(p, it, seq);
+        rec_not_sent(p, it, seq, "refused by the fill simulator");
         return 0;
+    }
+    if (it->purpose == SC_PURPOSE_ENTRY && p->dec_open) {
+        p->entry_decision_id = p->dcur.id;
+        p->entry_regime = p->dcur.dp != NULL ? p->dcur.dp->regime : SC_REGIME_UNKNOWN;
     }
     if (it->type == SC_ORD_LIMIT && it->tif != SC_TIF_IOC) {
         tracked *t = track_new(p, seq);
@@ -429,9 +471,49 @@ static void position_fill(sc_paper *p, sc_side side, sc_px px, sc_qty q, const s
     }
 }
 
+/* The FILL record, and the TRADE record when the fill closed a round trip
+ * (c0: the metrics' counters before the fill). */
+static void rec_fill(sc_paper *p, int64_t seq, const sc_fill_report *r, const sc_order_rec *o,
+                     const sc_risk_metrics_snapshot *s0, int64_t trades_before) {
+    sc_risk_metrics_snapshot s1;
+    sc_risk_metrics_snapshot_get(p->mx, &s1);
+    sc_paper_record f;
+    rec_base(p, SC_PAPER_REC_FILL, &o->intent, &f);
+    f.seq = seq;
+    f.side = r->side;
+    f.fill_qty = r->qty;
+    f.fill_px = r->px;
+    f.maker = r->maker;
+    f.fee.e8 = s1.fees_paid.e8 - s0->fees_paid.e8;
+    f.pos_before_steps = s0->position_steps;
+    f.pos_after_steps = s1.position_steps;
+    rec_push(p, &f);
+    sc_risk_metrics_counters c;
+    sc_risk_metrics_counters_get(p->mx, &c);
+    if (c.trades > trades_before) {
+        sc_paper_record t;
+        rec_base(p, SC_PAPER_REC_TRADE, &o->intent, &t);
+        t.seq = seq;
+        bool have = sc_risk_metrics_last_trade(p->mx, &t.trade);
+        SC_ASSERT(have && c.trades == trades_before + 1);
+        t.regime = p->pos_regime;
+        t.decision_id = p->pos_decision_id;
+        rec_push(p, &t);
+    }
+    if (s1.position_steps != 0 && (s0->position_steps == 0 || c.trades > trades_before)) {
+        bool entry = o->intent.purpose == SC_PURPOSE_ENTRY;
+        p->pos_regime = entry ? p->entry_regime : SC_REGIME_UNKNOWN;
+        p->pos_decision_id = entry ? p->entry_decision_id : 0;
+    }
+}
+
 static void on_fill(sc_paper *p, int64_t seq, const sc_fill_report *r) {
     const sc_order_rec *o = sc_order_manager_get(p->om, seq);
     SC_ASSERT(o != NULL && r->qty.steps > 0);
+    sc_risk_metrics_snapshot s0;
+    sc_risk_metrics_counters c0;
+    sc_risk_metrics_snapshot_get(p->mx, &s0);
+    sc_risk_metrics_counters_get(p->mx, &c0);
     bool first_entry_fill = o->intent.purpose == SC_PURPOSE_ENTRY && o->fills_n == 1;
     p->st.fills++;
     p->st.entries_filled += first_entry_fill ? 1 : 0;
@@ -447,6 +529,7 @@ static void on_fill(sc_paper *p, int64_t seq, const sc_fill_report *r) {
         p->st.errors++;
     }
     position_fill(p, r->side, r->px, r->qty, o);
+    rec_fill(p, seq, r, o, &s0, c0.trades);
     int64_t a = p->pos.qty_steps < 0 ? -p->pos.qty_steps : p->pos.qty_steps;
     p->st.max_abs_position_steps =
         a > p->st.max_abs_position_steps ? a : p->st.max_abs_position_steps;
@@ -767,28 +850,77 @@ static void decide_entry(sc_paper *p, const sc_signal *sig, const sc_decision_an
     (void)send_intent(p, &it, ans, why);
 }
 
-static void decide_exit(sc_paper *p, const sc_signal *sig, const sc_decision_answer *ans,
-                        const sc_decision_verdict *why) {
+/* Returns why no intent was built, or NULL when one was judged. */
+static const char *decide_exit(sc_paper *p, const sc_signal *sig, const sc_decision_answer *ans,
+                               const sc_decision_verdict *why) {
     int64_t entry = 0;
     int64_t ex = 0;
     live_orders(p, &entry, &ex);
-    if (ex > 0 || p->pos.qty_steps == 0) {
-        return; /* one exit at a time; nothing to close */
+    if (p->pos.qty_steps == 0) {
+        return "no order: no position to close";
+    }
+    if (ex > 0) {
+        return "no order: an exit order is already working"; /* one exit at a time */
     }
     sc_order_intent it;
     if (protective_reason(sig->exit_reason)) {
         if (exit_intent(p, SC_PURPOSE_PROTECTIVE_EXIT, SC_ORD_MARKET, sig->entry_px, INT64_MAX,
                         &it)) {
             (void)send_intent(p, &it, ans, why);
+            return NULL;
         }
-        return;
+        return "no order: no protective exit could be built";
     }
     sc_side own = p->pos.qty_steps > 0 ? SC_SIDE_SELL : SC_SIDE_BUY;
     sc_level touch = best(p, own);
     sc_px px = touch.px.ticks > 0 ? touch.px : sig->entry_px;
     if (exit_intent(p, SC_PURPOSE_EXIT, SC_ORD_LIMIT, px, INT64_MAX, &it)) {
         (void)send_intent(p, &it, ans, why);
+        return NULL;
     }
+    return "no order: no exit could be built";
+}
+
+/* A decision is acted on between dec_begin and dec_end (paper.h,
+ * "Decisions"). */
+static void dec_begin(sc_paper *p, const sc_dp_record *rec, const sc_signal *sig,
+                      const sc_decision_answer *ans, const sc_decision_verdict *why) {
+    SC_ASSERT(!p->dec_open);
+    p->st.decisions++;
+    memset(&p->dcur, 0, sizeof(p->dcur));
+    p->dcur.id = (int64_t)p->st.decisions;
+    p->dcur.ts_ns = p->now_ns;
+    p->dcur.dp = rec;
+    p->dcur.path = rec != NULL ? p->dp : NULL;
+    p->dcur.features = rec != NULL ? sc_decision_path_row(p->dp) : NULL;
+    p->dcur.signal = sig;
+    p->dcur.answer = ans;
+    p->dcur.verdict = why;
+    p->dcur.position = p->pos;
+    p->dcur.note = "";
+    p->dec_open = true;
+    p->dec_emitted = false;
+}
+
+static void dec_end(sc_paper *p, const char *note) {
+    SC_ASSERT(p->dec_open);
+    SC_ASSERT(p->dec_emitted == (note == NULL)); /* judged, or a note says why not */
+    (void)dec_emit(p, NULL, NULL, note);
+    p->dec_open = false;
+}
+
+static void decide(sc_paper *p, const sc_dp_record *rec, const sc_signal *sig,
+                   const sc_decision_answer *ans, const sc_decision_verdict *why) {
+    dec_begin(p, rec, sig, ans, why);
+    const char *note = NULL;
+    if (sig->kind == SC_SIG_ENTER_LONG || sig->kind == SC_SIG_ENTER_SHORT) {
+        decide_entry(p, sig, ans, why);
+    } else if (sig->kind == SC_SIG_EXIT) {
+        note = decide_exit(p, sig, ans, why);
+    } else {
+        note = "no order: not an entry or exit signal";
+    }
+    dec_end(p, note);
 }
 
 void sc_paper_on_decision(sc_paper *p, sc_ns now_ns, const sc_signal *sig,
@@ -796,12 +928,7 @@ void sc_paper_on_decision(sc_paper *p, sc_ns now_ns, const sc_signal *sig,
     SC_ASSERT(p != NULL && sig != NULL && !p->finished);
     SC_ASSERT((ans == NULL) == (why == NULL));
     p->now_ns = now_ns > p->now_ns ? now_ns : p->now_ns;
-    p->st.decisions++;
-    if (sig->kind == SC_SIG_ENTER_LONG || sig->kind == SC_SIG_ENTER_SHORT) {
-        decide_entry(p, sig, ans, why);
-    } else if (sig->kind == SC_SIG_EXIT) {
-        decide_exit(p, sig, ans, why);
-    }
+    decide(p, NULL, sig, ans, why);
     after_event(p);
 }
 
@@ -812,12 +939,7 @@ static void on_dp_record(void *ctx, const sc_dp_record *rec) {
         return;
     }
     SC_ASSERT(rec->signal != NULL && rec->answer != NULL && rec->verdict != NULL);
-    p->st.decisions++;
-    if (rec->signal->kind == SC_SIG_EXIT) {
-        decide_exit(p, rec->signal, rec->answer, rec->verdict);
-    } else {
-        decide_entry(p, rec->signal, rec->answer, rec->verdict);
-    }
+    decide(p, rec, rec->signal, rec->answer, rec->verdict);
     drain(p);
 }
 

@@ -54,11 +54,23 @@
  * an escalation cancels and then sends the remainder as a reduce-only
  * MARKET protective exit.
  *
- * Records (vetoes, order events, kill-switch trips) go to a bounded ring
- * the caller drains with sc_paper_next_record after each call; at the
- * limit the oldest is overwritten and counted in records_lost (the audit
- * store of the next issue will drain it). Every record is also folded into
+ * Records (vetoes, order events, fills with their fee, closed trades,
+ * kill-switch trips) go to a bounded ring the caller drains with
+ * sc_paper_next_record after each call; at the limit the oldest is
+ * overwritten and counted in records_lost. Every record is also folded into
  * event_hash (FNV-1a 64), lost or not, so two runs compare in one number.
+ *
+ * Decisions (the DecisionLogger's input): each decision the strategy hands
+ * over, and each one given to sc_paper_on_decision, is passed to
+ * cfg.on_decision exactly once, synchronously, with its whole context (the
+ * decision path's record, the candle's feature row, the order intent built
+ * from it and the veto gate's verdict), after the gate judged it and BEFORE
+ * any order it leads to reaches the order manager; a decision that builds
+ * no intent (an exit with nothing to close or another exit working) is
+ * passed with gated false and a note. When the callback returns false (the
+ * logger could not take it), an entry from that decision is not sent (fail
+ * closed: a NOT_SENT record says why, decisions_unlogged counts it); exits
+ * still go, since they only reduce risk.
  *
  * Clock: the capture's local receive time (ts_local_ns) for everything
  * (fill simulator, metrics, kill switch, veto), never a wall clock.
@@ -80,12 +92,15 @@
 #include "core/err.h"
 #include "core/instrument.h"
 #include "core/params.h"
+#include "engine/decision_path.h"
+#include "engine/feature_row.h"
 #include "exec/order_manager.h"
 #include "market/event.h"
 #include "risk/killswitch.h"
 #include "risk/metrics.h"
 #include "risk/order.h"
 #include "risk/rulebook.h"
+#include "risk/veto.h"
 #include "risk/veto_reason.h"
 #include "strategy/signal.h"
 
@@ -99,8 +114,11 @@ typedef enum {
     SC_PAPER_REC_VETO = 0,        /* an intent the gate refused */
     SC_PAPER_REC_ORDER = 1,       /* an order-manager step of one of our orders */
     SC_PAPER_REC_KILL_SWITCH = 2, /* a trip */
-    SC_PAPER_REC_NOT_SENT = 3     /* allowed, but the manager or simulator refused it */
+    SC_PAPER_REC_NOT_SENT = 3,    /* allowed, but the manager, simulator or logger refused it */
+    SC_PAPER_REC_FILL = 4,        /* a fill of one of our orders, with its fee */
+    SC_PAPER_REC_TRADE = 5        /* a round trip closed (after its FILL) */
 } sc_paper_rec_kind;
+enum { SC_PAPER_REC_KIND_COUNT = 6 };
 
 typedef struct {
     sc_paper_rec_kind kind;
@@ -129,7 +147,39 @@ typedef struct {
     bool maker;
     /* KILL_SWITCH */
     sc_ks_trigger trigger;
+    /* VETO, NOT_SENT: the decision (sc_paper_decision.id) the intent was
+     * built from; 0 for the engine's own orders and retries. TRADE: the
+     * decision that sent the entry order (0 when not known). */
+    int64_t decision_id;
+    /* FILL (seq, side, fill_qty, fill_px, maker as above) */
+    sc_money fee;             /* negative: a rebate */
+    int64_t pos_before_steps; /* signed position before and after the fill */
+    int64_t pos_after_steps;
+    /* TRADE */
+    sc_risk_trade trade;
+    sc_regime regime; /* at the entry decision (unknown without a strategy) */
 } sc_paper_record;
+
+/* One decision at the moment it is judged (see "Decisions" above). The
+ * pointers are valid during the callback only. */
+typedef struct {
+    int64_t id;                       /* 1, 2, ... per engine */
+    sc_ns ts_ns;                      /* engine time: the message that closed the candle */
+    const sc_dp_record *dp;           /* the decision path's record; NULL from on_decision */
+    const sc_decision_path *path;     /* for sc_decision_path_format_json; NULL likewise */
+    const sc_feature_row *features;   /* the candle's row; NULL likewise */
+    const sc_signal *signal;          /* required */
+    const sc_decision_answer *answer; /* NULL when no advisor was asked */
+    const sc_decision_verdict *verdict;
+    sc_position position;          /* before the decision */
+    bool gated;                    /* an intent was built and judged */
+    const sc_order_intent *intent; /* gated only */
+    const sc_veto_verdict *veto;   /* gated only: the gate's verdict */
+    const char *note;              /* not gated: why; "" otherwise */
+} sc_paper_decision;
+
+/* Returns true when the decision was taken (logged or queued). */
+typedef bool (*sc_paper_decision_fn)(void *ctx, const sc_paper_decision *d);
 
 typedef struct {
     const sc_instrument *ins;         /* required: usdm:BTCUSDT-like (linear) */
@@ -148,6 +198,8 @@ typedef struct {
     sc_ns tf_ns;
     const sc_advisor_config *advisor; /* strategy's advisor; NULL = rules */
     uint32_t book_window_ticks;       /* 0 = the book's default */
+    sc_paper_decision_fn on_decision; /* NULL: decisions are not passed on */
+    void *decision_ctx;
 } sc_paper_config;
 
 typedef struct {
@@ -158,7 +210,8 @@ typedef struct {
     uint64_t allowed;   /* passed the gate */
     uint64_t vetoed;    /* refused by it */
     uint64_t vetoed_by_level[SC_VETO_LEVEL_COUNT];
-    uint64_t not_sent; /* allowed but refused by the manager or simulator */
+    uint64_t not_sent;           /* allowed but refused by the manager, simulator or logger */
+    uint64_t decisions_unlogged; /* on_decision returned false */
     uint64_t fills;
     uint64_t entries_filled; /* orders of purpose entry with a fill */
     uint64_t protective;     /* protective exits allowed */
