@@ -111,12 +111,22 @@ static json_t *perf(const sc_bt_result *r) {
 
 static void add_counts(json_t *root, const sc_bt_result *r) {
     json_t *d = json_object();
-    json_object_set_new(d, "handed_in", json_integer((json_int_t)r->paper.decisions));
-    json_object_set_new(d, "intents", json_integer((json_int_t)r->paper.intents));
-    json_object_set_new(d, "allowed", json_integer((json_int_t)r->paper.allowed));
-    json_object_set_new(d, "vetoed", json_integer((json_int_t)r->paper.vetoed));
-    json_object_set_new(d, "not_sent", json_integer((json_int_t)r->paper.not_sent));
+    for (int i = 0; i <= SC_DECISION_ACTION_COUNT; i++) {
+        const char *name =
+            i < SC_DECISION_ACTION_COUNT ? sc_decision_action_name((sc_decision_action)i) : "none";
+        json_object_set_new(d, name, json_integer((json_int_t)r->decision_actions[i]));
+    }
     json_object_set_new(root, "decisions", d);
+    json_t *g = json_object();
+    json_object_set_new(g, "decisions", json_integer((json_int_t)r->paper.decisions));
+    json_object_set_new(g, "decisions_logged", json_integer((json_int_t)r->decisions_logged));
+    json_object_set_new(g, "decisions_unlogged",
+                        json_integer((json_int_t)r->paper.decisions_unlogged));
+    json_object_set_new(g, "intents", json_integer((json_int_t)r->paper.intents));
+    json_object_set_new(g, "allowed", json_integer((json_int_t)r->paper.allowed));
+    json_object_set_new(g, "vetoed", json_integer((json_int_t)r->paper.vetoed));
+    json_object_set_new(g, "not_sent", json_integer((json_int_t)r->paper.not_sent));
+    json_object_set_new(root, "orders_flow", g);
     json_t *v = json_object();
     for (int i = 0; i < SC_VETO_REASON_COUNT; i++) {
         if (r->vetoes[i] > 0) {
@@ -134,33 +144,41 @@ static void add_counts(json_t *root, const sc_bt_result *r) {
 }
 
 static json_t *rows(const sc_bt_result *r) {
-    return json_pack("{sI sI sI sI sI sI sI}", "orders", (json_int_t)r->rows_orders, "order_events",
+    return json_pack("{sI sI sI sI sI sI sI sI}", "decisions", (json_int_t)r->rows_decisions,
+                     "orders", (json_int_t)r->rows_orders, "order_events",
                      (json_int_t)r->rows_order_events, "fills", (json_int_t)r->rows_fills, "trades",
                      (json_int_t)r->rows_trades, "verdicts", (json_int_t)r->rows_verdicts,
                      "kill_events", (json_int_t)r->rows_kill_events, "blunder_labels",
                      (json_int_t)r->rows_blunder_labels);
 }
 
-static json_t *timing(const sc_bt_result *r) {
-    json_t *t = json_object();
-    json_object_set_new(t, "wall_s", json_real(r->wall_s));
-    json_object_set_new(
-        t, "events_per_sec",
-        real_or_null(r->wall_s > 0, (double)r->events / (r->wall_s > 0 ? r->wall_s : 1)));
+static json_t *histogram(const sc_bt_latency *h, const char *what) {
     json_t *l = json_object();
-    json_object_set_new(l, "what",
-                        json_string("wall time of one sc_paper_on_message call "
-                                    "(decode, book, fills, risk, strategy, decision)"));
-    json_object_set_new(l, "samples", json_integer((json_int_t)r->latency->n));
-    json_object_set_new(l, "p50",
-                        json_integer((json_int_t)sc_bt_latency_quantile(r->latency, 500000)));
-    json_object_set_new(l, "p99",
-                        json_integer((json_int_t)sc_bt_latency_quantile(r->latency, 990000)));
-    json_object_set_new(l, "p999",
-                        json_integer((json_int_t)sc_bt_latency_quantile(r->latency, 999000)));
-    json_object_set_new(l, "max", json_integer((json_int_t)r->latency->max_ns));
-    json_object_set_new(t, "decision_latency_ns", l);
-    return t;
+    json_object_set_new(l, "what", json_string(what));
+    json_object_set_new(l, "samples", json_integer((json_int_t)h->n));
+    json_object_set_new(l, "p50", json_integer((json_int_t)sc_bt_latency_quantile(h, 500000)));
+    json_object_set_new(l, "p99", json_integer((json_int_t)sc_bt_latency_quantile(h, 990000)));
+    json_object_set_new(l, "p999", json_integer((json_int_t)sc_bt_latency_quantile(h, 999000)));
+    json_object_set_new(l, "max", json_integer((json_int_t)h->max_ns));
+    return l;
+}
+
+/* The clock-measured figures; null with no_timing. */
+static void add_timing(json_t *root, const sc_bt_result *r) {
+    bool on = !r->no_timing;
+    json_object_set_new(root, "wall_s", on ? json_real(r->wall_s) : json_null());
+    json_object_set_new(
+        root, "events_per_sec",
+        real_or_null(on && r->wall_s > 0, (double)r->events / (r->wall_s > 0 ? r->wall_s : 1)));
+    json_object_set_new(root, "decision_latency_ns",
+                        on ? histogram(r->decision_latency,
+                                       "wall time of one engine call in which a candle closed "
+                                       "(features, strategy, advisor, veto gate, order)")
+                           : json_null());
+    json_object_set_new(root, "message_latency_ns",
+                        on ? histogram(r->latency, "wall time of one engine call per message "
+                                                   "(decode, book, fills, risk, strategy)")
+                           : json_null());
 }
 
 static void add_money(json_t *root, const sc_bt_result *r) {
@@ -206,6 +224,7 @@ static json_t *build(const sc_bt_result *r) {
     json_object_set_new(root, "seed", json_integer((json_int_t)r->seed));
     json_object_set_new(root, "fidelity", json_string(r->fidelity));
     json_object_set_new(root, "events", json_integer((json_int_t)r->events));
+    add_timing(root, r);
     json_object_set_new(root, "input_problems", json_integer((json_int_t)r->problems));
     json_object_set_new(root, "trades", json_integer((json_int_t)r->trades));
     add_money(root, r);
@@ -227,7 +246,6 @@ static json_t *build(const sc_bt_result *r) {
                         json_sprintf("%016llx", (unsigned long long)r->paper.event_hash));
     json_object_set_new(root, "db_rows", rows(r));
     add_run_state(root, r);
-    json_object_set_new(root, "timing", timing(r));
     return root;
 }
 
@@ -285,6 +303,28 @@ static void md_counts(FILE *f, const char *title, json_t *obj) {
     }
 }
 
+static void md_latency(FILE *f, json_t *l, const char *title) {
+    char buf[NUM_TEXT_MAX];
+    if (!json_is_object(l)) {
+        fprintf(f, "- %s: not measured (--no-timing)\n", title);
+        return;
+    }
+    fprintf(f, "- %s, ns: p50 %s", title, jtext(l, "p50", buf, sizeof(buf)));
+    fprintf(f, ", p99 %s", jtext(l, "p99", buf, sizeof(buf)));
+    fprintf(f, ", p999 %s", jtext(l, "p999", buf, sizeof(buf)));
+    fprintf(f, ", max %s", jtext(l, "max", buf, sizeof(buf)));
+    fprintf(f, " (%s samples)\n", jtext(l, "samples", buf, sizeof(buf)));
+}
+
+static void md_timing(FILE *f, json_t *root) {
+    char buf[NUM_TEXT_MAX];
+    fprintf(f, "\n## Timing (wall clock; not deterministic)\n\n- wall_s: %s\n",
+            jtext(root, "wall_s", buf, sizeof(buf)));
+    fprintf(f, "- events_per_sec: %s\n", jtext(root, "events_per_sec", buf, sizeof(buf)));
+    md_latency(f, json_object_get(root, "decision_latency_ns"), "decision latency");
+    md_latency(f, json_object_get(root, "message_latency_ns"), "engine latency per message");
+}
+
 sc_err sc_bt_report_md(const sc_bt_result *r, const char *path) {
     static const char *const k_keys[] = {
         "inputs",        "fidelity",        "seed",          "events",           "trades",
@@ -305,19 +345,12 @@ sc_err sc_bt_report_md(const sc_bt_result *r, const char *path) {
         fprintf(f, "| %s | %s |\n", k_keys[i], jtext(root, k_keys[i], buf, sizeof(buf)));
     }
     md_run_state(f, r);
-    md_counts(f, "Decisions and orders", json_object_get(root, "decisions"));
+    md_counts(f, "Decisions by the advisor's action", json_object_get(root, "decisions"));
+    md_counts(f, "Veto gate and orders", json_object_get(root, "orders_flow"));
     md_counts(f, "Vetoes by reason", json_object_get(root, "vetoes"));
     md_counts(f, "Blunders by label", json_object_get(root, "blunders"));
     md_counts(f, "Database rows", json_object_get(root, "db_rows"));
-    json_t *t = json_object_get(root, "timing");
-    fprintf(f, "\n## Timing (wall clock; not deterministic)\n\n- wall_s: %s\n",
-            jtext(t, "wall_s", buf, sizeof(buf)));
-    fprintf(f, "- events_per_sec: %s\n", jtext(t, "events_per_sec", buf, sizeof(buf)));
-    json_t *l = json_object_get(t, "decision_latency_ns");
-    fprintf(f, "- engine latency per message, ns: p50 %s", jtext(l, "p50", buf, sizeof(buf)));
-    fprintf(f, ", p99 %s", jtext(l, "p99", buf, sizeof(buf)));
-    fprintf(f, ", p999 %s", jtext(l, "p999", buf, sizeof(buf)));
-    fprintf(f, ", max %s\n", jtext(l, "max", buf, sizeof(buf)));
+    md_timing(f, root);
     json_decref(root);
     return fclose(f) == 0 ? SC_OK : SC_ERR_IO;
 }

@@ -3,11 +3,11 @@
  *
  * report.json is one object whose keys come in a fixed order (jansson with
  * JSON_PRESERVE_ORDER, inserted in the order of sc_bt_report_json). Every
- * key except "timing" is a function of the inputs, the configuration, the
- * parameters and the seed only: two runs give byte-identical text once the
- * "timing" object is removed. "timing" holds what a clock measured
- * (wall seconds, events per second, engine latency per message) and is the
- * only part a determinism check must leave out.
+ * key except wall_s, events_per_sec, decision_latency_ns and
+ * message_latency_ns is a function of the inputs, the configuration, the
+ * parameters and the seed only. Those four are what a clock measured; with
+ * no_timing they are written as null, and two runs then give byte-identical
+ * text.
  *
  * Money is a decimal string in USDT with 8 decimals, converted from the
  * exact e8 integers (never through a double). Ratios that have no value
@@ -75,6 +75,10 @@ typedef struct {
     sc_ns hold_sum_ns;
     double net_sum_usdt; /* for the Sharpe figure only */
     double net_sq_sum_usdt;
+    /* Decisions logged, by the advisor's action ([SC_DECISION_ACTION_COUNT]:
+     * no advisor was asked). */
+    uint64_t decision_actions[SC_DECISION_ACTION_COUNT + 1];
+    uint64_t decisions_logged;
     uint64_t vetoes[SC_VETO_REASON_COUNT];
     uint64_t not_sent;
     uint64_t kill_events;
@@ -87,6 +91,7 @@ typedef struct {
     int64_t rows_order_events;
     int64_t rows_fills;
     int64_t rows_trades;
+    int64_t rows_decisions;
     int64_t rows_verdicts;
     int64_t rows_kill_events;
     int64_t rows_blunder_labels;
@@ -102,7 +107,9 @@ typedef struct {
     char shutdown_text[256];
     /* Clock-measured (the "timing" object). */
     double wall_s;
-    sc_bt_latency *latency; /* per sc_paper_on_message call */
+    sc_bt_latency *latency;          /* per sc_paper_on_message call */
+    sc_bt_latency *decision_latency; /* per call in which a candle closed */
+    bool no_timing; /* write the clock-measured figures as null (byte-identical runs) */
 } sc_bt_result;
 
 /* Writes path (JSON, key order fixed, "timing" last). SC_ERR_IO on failure. */

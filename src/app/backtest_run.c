@@ -11,7 +11,9 @@
 #include "core/assert.h"
 #include "market/capture.h"
 #include "market/decoder.h"
+#include "engine/decision_context.h"
 #include "store/blunder.h"
+#include "store/decision_logger.h"
 #include "store/trade_store.h"
 
 enum {
@@ -44,7 +46,7 @@ typedef struct {
     sc_bt_result *res;
     sc_paper *paper;
     sc_decoder *dec;
-    sc_risk_metrics *shadow;
+    sc_dlog *dlog;
     sc_blunder *bl;
     sc_trade_store *st;
     sc_shutdown *sd;
@@ -54,6 +56,11 @@ typedef struct {
     bt_trade_ref *trades; /* by trade seq */
     size_t trade_cap;
     bt_entry entry;
+    sc_px last_fill_px;
+    bool pending_open; /* a fill opened a position; the analyzer takes it next */
+    sc_order_intent open_intent;
+    sc_px open_px;
+    sc_ns open_ns;
     int64_t ks_seq;
     sc_ns last_ns;
     bool failed;
@@ -91,9 +98,15 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem, size_t max) 
 
 /* ---- records into the store ---------------------------------------------------- */
 
+/* A veto. One judged on a decision is already in the store with it (the
+ * DecisionLogger wrote the verdict row); the engine's own orders are
+ * recorded here with decision id 0. */
 static void on_veto(bt *b, const sc_paper_record *r) {
     SC_ASSERT(r->reason != SC_VETO_R_OK && (int)r->reason < SC_VETO_REASON_COUNT);
     b->res->vetoes[r->reason]++;
+    if (r->decision_id != 0) {
+        return;
+    }
     sc_veto_verdict v;
     memset(&v, 0, sizeof(v));
     v.allowed = false;
@@ -172,7 +185,7 @@ static sc_exit_reason exit_reason(const bt *b, const sc_order_intent *closer,
 }
 
 static void blunder_close(bt *b, const sc_risk_trade *t, const sc_order_intent *closer,
-                          sc_px exit_px) {
+                          sc_px exit_px, sc_regime regime) {
     if (!b->entry.open) {
         return;
     }
@@ -195,7 +208,7 @@ static void blunder_close(bt *b, const sc_risk_trade *t, const sc_order_intent *
     bt_.fees = t->fees;
     bt_.net_pnl = t->net_pnl;
     bt_.exit_reason = exit_reason(b, closer, t, exit_px);
-    bt_.regime = SC_REGIME_UNKNOWN; /* not surfaced by the paper engine */
+    bt_.regime = regime; /* the regime of the entry decision */
     if (sc_blunder_close(b->bl, &bt_) != SC_OK) {
         b->res->blunder_skipped++; /* its slot stays taken: counted, not fatal */
     }
@@ -219,67 +232,61 @@ static void blunder_open(bt *b, const sc_order_intent *in, sc_px px, sc_ns ts_ns
     b->entry.open = true;
 }
 
-static void trade_closed(bt *b, const sc_order_intent *closer, sc_px exit_px) {
-    sc_risk_trade t;
-    bool have = sc_risk_metrics_last_trade(b->shadow, &t);
-    SC_ASSERT(have && t.seq > 0);
-    if (!grow((void **)&b->trades, &b->trade_cap, (size_t)t.seq, sizeof(*b->trades),
+/* A TRADE record: the engine's own closed round trip, stored with the
+ * regime of its entry decision, and handed to the analyzer. */
+static void on_trade(bt *b, const sc_paper_record *r) {
+    const sc_risk_trade *t = &r->trade;
+    SC_ASSERT(t->seq > 0);
+    if (!grow((void **)&b->trades, &b->trade_cap, (size_t)t->seq, sizeof(*b->trades),
               SC_BT_TRADES_MAX)) {
         fail(b, "too many trades", SC_ERR_LIMIT);
         return;
     }
-    sc_err e = sc_trade_store_record_trade(b->st, b->run_id, &t, &b->trades[t.seq].row_id, &b->ei);
+    sc_err e = sc_trade_store_record_trade(b->st, b->run_id, t, /* REGIME_PENDING */
+                                           &b->trades[t->seq].row_id, &b->ei);
     if (e != SC_OK) {
         fail(b, "recording a trade", e);
         return;
     }
-    b->trades[t.seq].closed_ns = t.closed_ns;
-    sc_bt_result *r = b->res;
-    r->trades++;
-    r->wins += t.net_pnl.e8 > 0 ? 1 : 0;
-    r->losses += t.net_pnl.e8 < 0 ? 1 : 0;
-    r->win_sum.e8 += t.net_pnl.e8 > 0 ? t.net_pnl.e8 : 0;
-    r->loss_sum.e8 += t.net_pnl.e8 < 0 ? -t.net_pnl.e8 : 0;
-    r->trades_net.e8 += t.net_pnl.e8;
-    r->hold_sum_ns += t.hold_ns;
-    double usdt = (double)t.net_pnl.e8 / 1e8;
-    r->net_sum_usdt += usdt;
-    r->net_sq_sum_usdt += usdt * usdt;
-    blunder_close(b, &t, closer, exit_px);
+    b->trades[t->seq].closed_ns = t->closed_ns;
+    sc_bt_result *res = b->res;
+    res->trades++;
+    res->wins += t->net_pnl.e8 > 0 ? 1 : 0;
+    res->losses += t->net_pnl.e8 < 0 ? 1 : 0;
+    res->win_sum.e8 += t->net_pnl.e8 > 0 ? t->net_pnl.e8 : 0;
+    res->loss_sum.e8 += t->net_pnl.e8 < 0 ? -t->net_pnl.e8 : 0;
+    res->trades_net.e8 += t->net_pnl.e8;
+    res->hold_sum_ns += t->hold_ns;
+    double usdt = (double)t->net_pnl.e8 / 1e8;
+    res->net_sum_usdt += usdt;
+    res->net_sq_sum_usdt += usdt * usdt;
+    const sc_order_rec *o = sc_order_manager_get(sc_paper_orders(b->paper), r->seq);
+    SC_ASSERT(o != NULL);
+    blunder_close(b, t, &o->intent, b->last_fill_px, r->regime);
 }
 
-/* A fill: the shadow tracker gives its fee and any trade it closes. */
-static void on_fill(bt *b, const sc_paper_record *r, const sc_order_intent *in, int64_t order_id) {
-    sc_risk_metrics_snapshot s0, s1;
-    sc_risk_metrics_counters c0, c1;
-    sc_risk_metrics_snapshot_get(b->shadow, &s0);
-    sc_risk_metrics_counters_get(b->shadow, &c0);
-    sc_risk_fill f = {
-        r->side,     r->fill_px,
-        r->fill_qty, (r->maker ? b->cfg->maker_fee_bps_x100 : b->cfg->taker_fee_bps_x100) * 100,
-        r->maker,    r->ts_ns};
-    sc_err e = sc_risk_metrics_on_fill(b->shadow, &f);
-    if (e != SC_OK) {
-        fail(b, "the shadow metrics refused a fill", e);
+/* A FILL record (after its ORDER record, so the order has its row). */
+static void on_fill(bt *b, const sc_paper_record *r) {
+    const sc_order_intent *in = NULL;
+    int64_t order_id = order_row(b, r->seq, r->ts_ns, &in);
+    if (order_id == 0) {
         return;
     }
-    sc_risk_metrics_snapshot_get(b->shadow, &s1);
-    sc_risk_metrics_counters_get(b->shadow, &c1);
-    sc_fill_rec fr = {
-        order_id, r->ts_ns, r->fill_px, r->fill_qty, r->maker, {s1.fees_paid.e8 - s0.fees_paid.e8},
-        0};
+    sc_fill_rec fr = {order_id, r->ts_ns, r->fill_px, r->fill_qty, r->maker, r->fee, 0};
     int64_t id = 0;
-    e = sc_trade_store_record_fill(b->st, &fr, &id, &b->ei);
+    sc_err e = sc_trade_store_record_fill(b->st, &fr, &id, &b->ei);
     if (e != SC_OK) {
         fail(b, "recording a fill", e);
         return;
     }
-    bool closed = c1.trades > c0.trades;
-    if (closed) {
-        trade_closed(b, in, r->fill_px);
-    }
-    if (s1.position_steps != 0 && (s0.position_steps == 0 || closed)) {
-        blunder_open(b, in, r->fill_px, r->ts_ns, c1.trades + 1);
+    b->last_fill_px = r->fill_px;
+    bool flipped = (r->pos_before_steps > 0 && r->pos_after_steps < 0) ||
+                   (r->pos_before_steps < 0 && r->pos_after_steps > 0);
+    if (r->pos_after_steps != 0 && (r->pos_before_steps == 0 || flipped)) {
+        b->pending_open = true; /* opened after the TRADE record of a flip, if any */
+        b->open_intent = *in;
+        b->open_px = r->fill_px;
+        b->open_ns = r->ts_ns;
     }
 }
 
@@ -300,11 +307,17 @@ static void on_order(bt *b, const sc_paper_record *r) {
     sc_err e = sc_trade_store_record_order_event(b->st, order_id, &ev, r->to, &id, &b->ei);
     if (e != SC_OK) {
         fail(b, "recording an order event", e);
+    }
+}
+
+/* A position opened by the last fill: the analyzer follows it as the next
+ * trade (the one its close will number). */
+static void open_pending(bt *b) {
+    if (!b->pending_open) {
         return;
     }
-    if (r->ev_kind == SC_ORDER_EV_FILL) {
-        on_fill(b, r, in, order_id);
-    }
+    b->pending_open = false;
+    blunder_open(b, &b->open_intent, b->open_px, b->open_ns, (int64_t)b->res->trades + 1);
 }
 
 static void drain(bt *b) {
@@ -326,8 +339,45 @@ static void drain(bt *b) {
         case SC_PAPER_REC_NOT_SENT:
             b->res->not_sent++;
             break;
+        case SC_PAPER_REC_FILL:
+            on_fill(b, &r);
+            break;
+        case SC_PAPER_REC_TRADE:
+            on_trade(b, &r);
+            break;
+        }
+        if (r.kind != SC_PAPER_REC_FILL) {
+            open_pending(b); /* after a flip's TRADE, or at the next record */
         }
     }
+    open_pending(b);
+}
+
+/* The paper engine's decision, before any order from it is sent: into the
+ * DecisionLogger (inline: the same rows in the same order every run). False
+ * (the engine then sends no entry from it) when it could not be written. */
+static bool on_decision(void *ctx, const sc_paper_decision *d) {
+    bt *b = ctx;
+    if (b->dlog == NULL || b->failed) {
+        return false;
+    }
+    sc_dlog_entry *e = sc_dlog_reserve(b->dlog);
+    if (e == NULL) {
+        return false;
+    }
+    sc_err rc = sc_decision_context_fill(d, b->cfg->paper->ins, b->res->rulebook_hash, e);
+    int64_t id = 0;
+    rc = rc == SC_OK ? sc_dlog_commit(b->dlog, &id, &b->ei) : rc;
+    if (rc != SC_OK) {
+        fail(b, "recording a decision", rc);
+        return false;
+    }
+    size_t a = d->answer != NULL && (int)d->answer->action < SC_DECISION_ACTION_COUNT
+                   ? (size_t)d->answer->action
+                   : (size_t)SC_DECISION_ACTION_COUNT;
+    b->res->decision_actions[a]++;
+    b->res->decisions_logged++;
+    return true;
 }
 
 static void poll_blunders(bt *b, sc_ns now_ns) {
@@ -361,9 +411,8 @@ static void poll_blunders(bt *b, sc_ns now_ns) {
     }
 }
 
-/* The capture's own view of one message: trade prices for the analyzer,
- * marks for the shadow tracker (funding). Messages the decoder refuses are
- * the paper engine's to report; here they are skipped. */
+/* The capture's trade prices for the analyzer. Messages the decoder
+ * refuses are the paper engine's to report; here they are skipped. */
 static void side_feed(bt *b, const sc_capture_line *ln) {
     sc_event ev;
     sc_errinfo ei;
@@ -373,8 +422,6 @@ static void side_feed(bt *b, const sc_capture_line *ln) {
     }
     if (ev.kind == SC_EV_TRADE || ev.kind == SC_EV_AGG_TRADE) {
         (void)sc_blunder_on_price(b->bl, ln->ts_local_ns, ev.u.trade.px); /* refusals counted */
-    } else if (ev.kind == SC_EV_MARK_PRICE) {
-        (void)sc_risk_metrics_on_mark(b->shadow, &ev.u.mark);
     }
 }
 
@@ -409,6 +456,13 @@ static bool begin(bt *b, sc_ns ts_ns) {
     sc_err e = sc_trade_store_begin_run(b->st, &ri, &b->run_id, &b->ei);
     if (e != SC_OK) {
         fail(b, "starting the run", e);
+        return false;
+    }
+    sc_dlog_config lc = {SC_DLOG_INLINE, b->st, b->run_id, b->cfg->jsonl_path, 0};
+    e = sc_dlog_create(&lc, &b->dlog, &b->ei);
+    if (e != SC_OK) {
+        fail(b, "starting the decision log", e);
+        return false;
     }
     if (e == SC_OK && b->cfg->kill_at_start) {
         sc_paper_kill(b->paper, ts_ns, b->cfg->kill_reason != NULL ? b->cfg->kill_reason : "");
@@ -459,9 +513,15 @@ static int feed(bt *b, sc_capture_reader *rd) {
             break;
         }
         side_feed(b, &ln);
+        uint64_t bars0 = b->res->paper.bars;
         uint64_t t0 = mono_ns();
         e = sc_paper_on_message(b->paper, ln.ts_local_ns, ln.json, ln.json_len, &ei);
-        sc_bt_latency_add(b->res->latency, mono_ns() - t0);
+        uint64_t dt = mono_ns() - t0;
+        sc_bt_latency_add(b->res->latency, dt);
+        sc_paper_get_stats(b->paper, &b->res->paper);
+        if (b->res->paper.bars != bars0) { /* a candle closed: the decision path ran */
+            sc_bt_latency_add(b->res->decision_latency, dt);
+        }
         b->res->problems += e != SC_OK ? 1 : 0;
         b->res->events++;
         b->last_ns = ln.ts_local_ns > b->last_ns ? ln.ts_local_ns : b->last_ns;
@@ -513,13 +573,6 @@ static void finish(bt *b) {
     poll_blunders(b, b->last_ns + BT_DRAIN_NS + SC_BLUNDER_LOOKAHEAD_NS_DEFAULT + 1);
     sc_paper_get_stats(b->paper, &b->res->paper);
     sc_paper_metrics(b->paper, &b->res->end);
-    sc_risk_metrics_snapshot sh;
-    sc_risk_metrics_snapshot_get(b->shadow, &sh);
-    if (sh.fees_paid.e8 != b->res->end.fees_paid.e8 ||
-        sh.realized_pnl.e8 != b->res->end.realized_pnl.e8) {
-        fprintf(stderr, "scalper backtest: warning: the stored trades' fees or PnL differ from "
-                        "the engine's (shadow tracker out of step)\n");
-    }
     if (b->res->end.position_steps != 0 || sc_paper_live_orders(b->paper) != 0) {
         fprintf(stderr, "scalper backtest: warning: not flat at the end of the run\n");
     }
@@ -545,6 +598,7 @@ static int finish_store(bt *b) {
     r->rows_order_events = c.order_events;
     r->rows_fills = c.fills;
     r->rows_trades = c.trades;
+    r->rows_decisions = c.decisions;
     r->rows_verdicts = c.verdicts;
     r->rows_kill_events = c.kill_events;
     r->rows_blunder_labels = c.blunder_labels;
@@ -554,21 +608,25 @@ static int finish_store(bt *b) {
 
 static sc_err create_all(bt *b) {
     const sc_bt_run_config *cfg = b->cfg;
-    sc_trade_store_config sc = {cfg->db_path, SC_TRADE_STORE_BATCH, 0};
+    sc_trade_store_config sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.path = cfg->db_path;
+    sc.mode = SC_TRADE_STORE_BATCH;
     sc_err e = sc_trade_store_open(&sc, &b->st, &b->ei);
     if (e != SC_OK) {
         fail(b, "opening the database", e);
         return e;
     }
     sc_decoder_config dc = {cfg->paper->ins, 0};
-    sc_risk_metrics_config mc = {cfg->paper->ins, cfg->paper->start_equity};
     sc_blunder_config bc = sc_blunder_config_default();
     bc.slots_max = BT_SLOTS;
     bc.points_max = BT_POINTS;
     bc.recent_max = BT_RECENT;
-    e = sc_paper_create(cfg->paper, &b->paper);
+    sc_paper_config pc = *cfg->paper;
+    pc.on_decision = on_decision;
+    pc.decision_ctx = b;
+    e = sc_paper_create(&pc, &b->paper);
     e = e == SC_OK ? sc_decoder_create(&dc, &b->dec) : e;
-    e = e == SC_OK ? sc_risk_metrics_create(&mc, &b->shadow) : e;
     e = e == SC_OK ? sc_blunder_create(&bc, &b->bl) : e;
     sc_shutdown_config sdc = {b->paper, 0, 0};
     e = e == SC_OK ? sc_shutdown_create(&sdc, &b->sd) : e;
@@ -585,7 +643,7 @@ static sc_err create_all(bt *b) {
 static void destroy_all(bt *b) {
     sc_shutdown_destroy(b->sd);
     sc_blunder_destroy(b->bl);
-    sc_risk_metrics_destroy(b->shadow);
+    sc_dlog_destroy(b->dlog);
     sc_decoder_destroy(b->dec);
     sc_paper_destroy(b->paper);
     sc_trade_store_close(b->st);
@@ -594,7 +652,7 @@ static void destroy_all(bt *b) {
 }
 
 int sc_bt_run(const sc_bt_run_config *cfg, sc_bt_result *res) {
-    SC_ASSERT(cfg != NULL && res != NULL && res->latency != NULL);
+    SC_ASSERT(cfg != NULL && res != NULL && res->latency != NULL && res->decision_latency != NULL);
     SC_ASSERT(cfg->n_files > 0 && cfg->paper != NULL && cfg->limits != NULL);
     bt b;
     memset(&b, 0, sizeof(b));

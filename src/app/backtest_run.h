@@ -4,17 +4,18 @@
  * trades labelled by the BlunderAnalyzer (store/blunder.h), and the figures
  * of app/backtest_report.h gathered on the way.
  *
- * What the paper engine's public API gives and what is rebuilt here:
- *  - orders and order events: from its records; the order's intent is read
- *    from its order manager at the first record of each order;
- *  - verdicts: its VETO records (the gate's allowed verdicts are not
- *    recorded by the paper engine, so only vetoes have rows);
- *  - fills and closed trades: a shadow risk/metrics.h tracker fed the same
- *    fills (same fee rates) and the capture's mark prices gives each fill's
- *    fee and every sc_risk_trade; the report's money figures come from the
- *    paper engine's own metrics;
- *  - decisions: the paper engine does not surface the strategy's decisions,
- *    so the decisions table stays empty and the report gives its counters.
+ * What goes where:
+ *  - decisions: every decision the engine acts on (entries, exits, skips,
+ *    vetoes) goes through the DecisionLogger (store/decision_logger.h,
+ *    inline) with its context (engine/decision_context.h) before any order
+ *    from it is sent: a decisions row, a verdicts row pointing to it when an
+ *    order was judged, and a JSONL line when jsonl_path is set;
+ *  - orders and order events: from the engine's records; the order's intent
+ *    is read from its order manager at the first record of each order;
+ *  - vetoes of the engine's own orders (protective exits, retries): verdict
+ *    rows with decision id 0;
+ *  - fills (with their fee) and closed trades (with the regime of their
+ *    entry decision): the engine's FILL and TRADE records.
  * The run starts and ends at event times (the first and last message): no
  * wall clock reaches the database. At the end of input the engine is stopped
  * (sc_paper_stop: cancel all, flatten) and given 10 s of event time.
@@ -50,6 +51,7 @@ typedef struct {
     bool kill_at_start;       /* the persisted kill switch is tripped: sc_paper_kill */
     const char *kill_reason;  /* for sc_paper_kill */
     uint64_t interrupt_after; /* > 0: a simulated SIGINT after this many events */
+    const char *jsonl_path;   /* NULL: no decisions JSONL */
 } sc_bt_run_config;
 
 /* Signals (app/signals.h, installed by the caller) are polled after every

@@ -36,15 +36,19 @@ typedef struct {
     bool quiet;
     const char *state_path;
     uint64_t interrupt_after;
+    const char *jsonl_path;
+    bool no_timing;
 } opts;
 
 static void usage(FILE *f) {
     fprintf(f, "usage: scalper backtest --data FILE... [--config FILE] [--db FILE] [--out DIR]\n"
-               "                        [--seed N] [--timeframe 1m] [--state FILE] [--quiet]\n\n"
+               "                        [--seed N] [--timeframe 1m] [--state FILE] [--jsonl FILE]\n"
+               "                        [--no-timing] [--quiet]\n\n"
                "Runs the whole engine (the paper engine: strategy, advisor, veto gate, order\n"
                "manager, fill simulator, metrics, kill switch) over capture files, in event time.\n"
-               "Writes DIR/scalper.db (audit trail: run, orders, order events, fills, trades,\n"
-               "verdicts of vetoes, kill-switch events, blunder labels; replaced if present),\n"
+               "Writes DIR/scalper.db (audit trail: run, every decision with its context,\n"
+               "verdicts, orders, order events, fills, trades, kill-switch events, blunder\n"
+               "labels; replaced if present),\n"
                "DIR/report.json and DIR/report.md. At the end of input the engine is stopped\n"
                "(cancel all, flatten) with 10 s of event time to land it.\n\n"
                "options:\n"
@@ -62,6 +66,11 @@ static void usage(FILE *f) {
                "                   Read at the start: when tripped (a corrupt or unreadable file\n"
                "                   counts as tripped) the paper engine is killed before the first\n"
                "                   message, so no entry is sent; report.json kill_switch_at_start\n"
+               "  --jsonl FILE     also every decision as one JSON line (the decisions table's\n"
+               "                   columns and context)\n"
+               "  --no-timing      write the clock-measured figures (events_per_sec, wall_s,\n"
+               "                   decision_latency_ns) as null, so that two runs of the same\n"
+               "                   inputs give byte-identical report.json files\n"
                "  --interrupt-after-events N\n"
                "                   test aid: a simulated SIGINT after N events\n"
                "  --quiet          no progress bar\n\n"
@@ -69,9 +78,11 @@ static void usage(FILE *f) {
                "shutdown), fed the capture's next messages until it is done; a second SIGINT\n"
                "stops at once. The database and reports are written as usual and say\n"
                "\"interrupted\" and the shutdown's outcome.\n\n");
-    fprintf(f, "report.json: every key but \"timing\" is deterministic (same inputs, config,\n"
-               "parameters and seed give the same bytes); \"timing\" holds the wall-clock\n"
-               "figures (events_per_sec, decision_latency_ns: wall time per engine call).\n"
+    fprintf(f, "report.json: every key but events_per_sec, wall_s and decision_latency_ns is\n"
+               "deterministic (same inputs, config, parameters and seed give the same bytes);\n"
+               "those three are measured with a clock (decision_latency_ns: wall time of each\n"
+               "engine call in which a candle closed and the decision path ran: features,\n"
+               "strategy, advisor, veto gate, order) unless --no-timing.\n"
                "Money is decimal USDT text. sharpe = mean / sample std of per-trade net PnL x\n"
                "sqrt(trades), null for fewer than two trades. fidelity: l2.\n\n"
                "exit status: 0 ok; 2 bad usage (kline input included); 3 input unreadable;\n"
@@ -103,6 +114,8 @@ static int parse_value(const char *a, const char *v, opts *o) {
         return parse_u64(a, v, &o->seed);
     } else if (strcmp(a, "--state") == 0) {
         o->state_path = v;
+    } else if (strcmp(a, "--jsonl") == 0) {
+        o->jsonl_path = v;
     } else if (strcmp(a, "--interrupt-after-events") == 0) {
         return parse_u64(a, v, &o->interrupt_after);
     } else if (strcmp(a, "--timeframe") == 0) {
@@ -128,8 +141,9 @@ static int parse_opts(int argc, char **argv, opts *o) {
             usage(stdout);
             return -1;
         }
-        if (strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
+        if (strcmp(a, "--quiet") == 0 || strcmp(a, "--no-timing") == 0) {
+            o->quiet = o->quiet || a[2] == 'q';
+            o->no_timing = o->no_timing || a[2] == 'n';
             rc = 0;
         } else if (strcmp(a, "--data") == 0) {
             rc = sc_input_take_files(argc, argv, &i, o->files, &o->n_files) ? 0 : -2;
@@ -179,6 +193,7 @@ typedef struct {
     sc_rulebook_limits limits;
     sc_bt_result res;
     sc_bt_latency lat;
+    sc_bt_latency dlat;
 } setup;
 
 static int load_config(const opts *o, setup *s) {
@@ -347,6 +362,8 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
     s->res.seed = pc.seed;
     s->res.params_version = s->cfg.params.version;
     s->res.latency = &s->lat;
+    s->res.decision_latency = &s->dlat;
+    s->res.no_timing = o->no_timing;
     describe_inputs(o, &s->res);
     sc_bt_run_config rc_ = {o->files,
                             o->n_files,
@@ -359,7 +376,8 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
                             !o->quiet,
                             s->res.ks_tripped,
                             s->res.ks_reason,
-                            o->interrupt_after};
+                            o->interrupt_after,
+                            o->jsonl_path};
     if (sc_signals_install() != SC_OK) {
         fprintf(stderr, "scalper backtest: cannot install the signal handlers\n");
         return SC_EXIT_INTERNAL;

@@ -2,8 +2,11 @@
  * refused (exit 2), then on the demo capture (and the real one when the
  * shared data is present, with a low entry threshold so trades happen):
  * exit 0, report.json parses with every required key, scalper.db's row
- * counts match the report, and two runs give the same report.json (all but
- * "timing") and the same rows in every table. On the real capture, a
+ * counts match the report, every decision is in the database and in the
+ * JSONL file with its context (each risk level's verdict), two runs with
+ * --no-timing give byte-identical report.json files and the same rows in
+ * every table, and a run with timing differs from them only in the four
+ * clock-measured keys. On the real capture, a
  * tripped kill-switch state file stops every entry, and a simulated SIGINT
  * (--interrupt-after-events) ends the run flat with exit 0. */
 #include "support/support.h"
@@ -35,10 +38,13 @@ static const char *const k_required[] = {
     "win_rate",         "profit_factor",    "expectancy_usdt", "sharpe",
     "max_drawdown_pct", "max_position_btc", "max_leverage",    "avg_hold_s",
     "decisions",        "vetoes",           "blunders",        "rulebook_hash",
-    "params_version",   "db_rows",          "timing"};
+    "params_version",   "db_rows",          "events_per_sec",  "decision_latency_ns"};
 
-/* report.json without "timing", as text. */
-static char *deterministic_part(const char *dir, json_t **root_out) {
+/* The clock-measured keys (null with --no-timing). */
+static const char *const k_timed[] = {"wall_s", "events_per_sec", "decision_latency_ns",
+                                      "message_latency_ns"};
+
+static json_t *load_report(const char *dir) {
     char path[CMD_MAX];
     snprintf(path, sizeof(path), "%s/report.json", dir);
     json_error_t je;
@@ -51,19 +57,36 @@ static char *deterministic_part(const char *dir, json_t **root_out) {
             fail_msg("report.json lacks %s", k_required[i]);
         }
     }
-    json_t *lat = json_object_get(json_object_get(root, "timing"), "decision_latency_ns");
-    assert_non_null(json_object_get(lat, "p999"));
     assert_int_equal(strlen(json_string_value(json_object_get(root, "rulebook_hash"))), 64);
+    return root;
+}
+
+/* report.json without the clock-measured keys, as text. */
+static char *untimed_text(json_t *root) {
     json_t *copy = json_deep_copy(root);
-    json_object_del(copy, "timing");
+    for (size_t i = 0; i < sizeof(k_timed) / sizeof(k_timed[0]); i++) {
+        assert_non_null(json_object_get(copy, k_timed[i]));
+        json_object_del(copy, k_timed[i]);
+    }
     char *text = json_dumps(copy, JSON_PRESERVE_ORDER | JSON_COMPACT);
     json_decref(copy);
-    *root_out = root;
     return text;
 }
 
+static void file_sha(const char *dir, const char *name, char hex[SC_SHA256_HEX_LEN + 1]) {
+    char path[CMD_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    assert_true(n < sizeof(buf));
+    fclose(f);
+    assert_int_equal(sc_sha256_hex(buf, n, hex), SC_OK);
+}
+
 static int64_t count_rows(sqlite3 *db, const char *table) {
-    char sql[128];
+    char sql[512];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -129,36 +152,96 @@ static void check_db(const char *dir, json_t *root, char hex[SC_SHA256_HEX_LEN +
     json_object_foreach(json_object_get(root, "vetoes"), k, v) {
         vetoes += json_integer_value(v);
     }
-    assert_int_equal(count_rows(db, "verdicts"), vetoes);
+    assert_int_equal(count_rows(db, "verdicts WHERE allowed = 0"), vetoes);
+    int64_t decisions = 0;
+    json_object_foreach(json_object_get(root, "decisions"), k, v) {
+        decisions += json_integer_value(v);
+    }
+    json_t *flow = json_object_get(root, "orders_flow");
+    assert_int_equal(count_rows(db, "decisions"), decisions);
+    assert_int_equal(decisions, json_integer_value(json_object_get(flow, "decisions")));
+    /* every decision that built an order has its verdict, pointing to it */
+    assert_int_equal(count_rows(db, "decisions WHERE json_extract(context_json, '$.order') IS NOT "
+                                    "NULL AND id NOT IN (SELECT decision_id FROM verdicts WHERE "
+                                    "decision_id IS NOT NULL)"),
+                     0);
     db_digest(db, hex);
     sqlite3_close(db);
 }
 
-/* Two runs into two directories; returns the number of trades. */
+/* The JSONL file: one line per decision row, each with its context and
+ * the five risk levels in the gate's order. */
+static void check_jsonl(const char *dir, json_t *root) {
+    char path[CMD_MAX];
+    snprintf(path, sizeof(path), "%s/decisions.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char line[1 << 20];
+    static const char *const k_levels[] = {"kill_switch", "forbidden", "rulebook", "sanity", "ai"};
+    json_int_t n = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        json_error_t je;
+        json_t *o = json_loads(line, 0, &je);
+        if (o == NULL) {
+            fail_msg("decisions.jsonl line %lld: %s", (long long)n + 1, je.text);
+        }
+        n++;
+        assert_int_equal(json_integer_value(json_object_get(o, "decision_id")), n);
+        json_t *risk = json_object_get(json_object_get(o, "context"), "risk");
+        assert_int_equal(json_array_size(risk), 5);
+        for (size_t i = 0; i < 5; i++) {
+            assert_string_equal(
+                json_string_value(json_object_get(json_array_get(risk, i), "level")), k_levels[i]);
+        }
+        assert_non_null(json_object_get(json_object_get(o, "context"), "features"));
+        json_decref(o);
+    }
+    fclose(f);
+    assert_int_equal(
+        n, json_integer_value(json_object_get(json_object_get(root, "db_rows"), "decisions")));
+}
+
+/* Two runs with --no-timing and one with timing into three directories;
+ * returns the number of trades. */
 static json_int_t twice(const char *data, const char *extra) {
     char tmp[SC_TEST_PATH_MAX];
     sc_test_tmpdir(tmp, sizeof(tmp));
-    char dir[2][SC_TEST_PATH_MAX + 16];
-    char *text[2];
-    char hex[2][SC_SHA256_HEX_LEN + 1];
-    json_t *root[2];
-    for (int i = 0; i < 2; i++) {
+    char dir[3][SC_TEST_PATH_MAX + 16];
+    char hex[3][SC_SHA256_HEX_LEN + 1];
+    char rep_hex[2][SC_SHA256_HEX_LEN + 1];
+    json_t *root[3];
+    for (int i = 0; i < 3; i++) {
         snprintf(dir[i], sizeof(dir[i]), "%s/run%d", tmp, i);
-        char args[CMD_MAX];
-        snprintf(args, sizeof(args), "backtest --data '%s' --out '%s' --seed 7 --quiet %s", data,
-                 dir[i], extra);
+        char args[3 * CMD_MAX];
+        snprintf(args, sizeof(args),
+                 "backtest --data '%s' --out '%s' --seed 7 --quiet %s --jsonl '%s/decisions.jsonl' "
+                 "%s",
+                 data, dir[i], i < 2 ? "--no-timing" : "", dir[i], extra);
         assert_int_equal(run(args), 0);
-        text[i] = deterministic_part(dir[i], &root[i]);
+        root[i] = load_report(dir[i]);
         check_db(dir[i], root[i], hex[i]);
+        check_jsonl(dir[i], root[i]);
+        if (i < 2) {
+            file_sha(dir[i], "report.json", rep_hex[i]);
+            assert_true(json_is_null(json_object_get(root[i], "decision_latency_ns")));
+        }
     }
-    assert_string_equal(text[0], text[1]);
+    assert_string_equal(rep_hex[0], rep_hex[1]); /* byte-identical */
     assert_string_equal(hex[0], hex[1]);
+    assert_string_equal(hex[0], hex[2]);
+    json_t *lat = json_object_get(root[2], "decision_latency_ns");
+    assert_non_null(json_object_get(lat, "p50"));
+    assert_non_null(json_object_get(lat, "p999"));
+    char *t0 = untimed_text(root[0]);
+    char *t2 = untimed_text(root[2]);
+    assert_string_equal(t0, t2);
+    free(t0);
+    free(t2);
     json_int_t trades = json_integer_value(json_object_get(root[0], "trades"));
-    print_message("backtest: %s: %lld trades; report and database identical across runs (db "
-                  "sha256 %.16s)\n",
-                  data, (long long)trades, hex[0]);
-    for (int i = 0; i < 2; i++) {
-        free(text[i]);
+    print_message("backtest: %s: %lld trades; report.json sha256 %.16s in both untimed runs, "
+                  "database identical in all three (sha256 %.16s)\n",
+                  data, (long long)trades, rep_hex[0], hex[0]);
+    for (int i = 0; i < 3; i++) {
         json_decref(root[i]);
     }
     return trades;
