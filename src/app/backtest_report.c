@@ -141,6 +141,14 @@ static void add_counts(json_t *root, const sc_bt_result *r) {
                             json_integer((json_int_t)r->blunders[i]));
     }
     json_object_set_new(root, "blunders", b);
+    json_t *k = json_object();
+    for (int i = 0; i < SC_KS_TRIG_COUNT; i++) {
+        if (r->ks_trips[i] > 0) {
+            json_object_set_new(k, sc_ks_trigger_name((sc_ks_trigger)i),
+                                json_integer((json_int_t)r->ks_trips[i]));
+        }
+    }
+    json_object_set_new(root, "kill_switch_trips", k);
 }
 
 static json_t *rows(const sc_bt_result *r) {
@@ -316,6 +324,16 @@ static void md_latency(FILE *f, json_t *l, const char *title) {
     fprintf(f, " (%s samples)\n", jtext(l, "samples", buf, sizeof(buf)));
 }
 
+static void md_blunders(FILE *f, const sc_bt_result *r) {
+    fprintf(f, "\n## Blunders by label (%llu trades analysed)\n\n",
+            (unsigned long long)r->blunder_reports);
+    for (int i = 0; i < SC_BLUNDER_LABEL_COUNT; i++) {
+        fprintf(f, "- %s: %llu: %s\n", sc_blunder_label_name((sc_blunder_label)i),
+                (unsigned long long)r->blunders[i],
+                sc_blunder_label_definition((sc_blunder_label)i));
+    }
+}
+
 static void md_timing(FILE *f, json_t *root) {
     char buf[NUM_TEXT_MAX];
     fprintf(f, "\n## Timing (wall clock; not deterministic)\n\n- wall_s: %s\n",
@@ -348,7 +366,8 @@ sc_err sc_bt_report_md(const sc_bt_result *r, const char *path) {
     md_counts(f, "Decisions by the advisor's action", json_object_get(root, "decisions"));
     md_counts(f, "Veto gate and orders", json_object_get(root, "orders_flow"));
     md_counts(f, "Vetoes by reason", json_object_get(root, "vetoes"));
-    md_counts(f, "Blunders by label", json_object_get(root, "blunders"));
+    md_blunders(f, r);
+    md_counts(f, "Kill-switch trips by trigger", json_object_get(root, "kill_switch_trips"));
     md_counts(f, "Database rows", json_object_get(root, "db_rows"));
     md_timing(f, root);
     json_decref(root);

@@ -26,6 +26,7 @@
 #include "core/hash.h"
 #include "core/instrument.h"
 #include "engine/paper.h"
+#include "risk/killswitch.h"
 #include "risk/metrics.h"
 #include "risk/veto_reason.h"
 #include "store/blunder.h"
@@ -82,6 +83,7 @@ typedef struct {
     uint64_t vetoes[SC_VETO_REASON_COUNT];
     uint64_t not_sent;
     uint64_t kill_events;
+    uint64_t ks_trips[SC_KS_TRIG_COUNT]; /* trips during the run, by trigger */
     uint64_t blunders[SC_BLUNDER_LABEL_COUNT];
     uint64_t blunder_reports;
     uint64_t blunder_truncated;

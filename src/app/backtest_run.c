@@ -127,6 +127,9 @@ static void on_veto(bt *b, const sc_paper_record *r) {
 
 static void on_kill(bt *b, const sc_paper_record *r) {
     b->res->kill_events++;
+    if ((int)r->trigger >= 0 && (int)r->trigger < SC_KS_TRIG_COUNT) {
+        b->res->ks_trips[r->trigger]++;
+    }
     sc_ks_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.kind = SC_KS_EVENT_TRIP;
