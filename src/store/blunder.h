@@ -137,7 +137,7 @@ enum {
             SC_BLUNDER_CHASE_WINDOW_S) " s before the decision (price had already run our way)")                                                        \
     X(FEE_DRAG, "fee_drag", "gross_pnl > 0 and net_pnl <= 0")                                                                                           \
     X(AGAINST_REGIME, "against_regime",                                                                                                                 \
-      "long with regime trend_down at entry, or short with regime trend_up")                                                                            \
+      "long with regime trending_down at entry, or short with regime trending_up")                                                                      \
     X(ADVERSE_SELECTION, "adverse_selection",                                                                                                           \
       "entry_style is maker and adverse_ticks * 10000 >= " SC_BLUNDER_STR(SC_BLUNDER_ADVSEL_BPS) " * entry_px, adverse over the " SC_BLUNDER_STR(       \
           SC_BLUNDER_ADVSEL_WINDOW_S) " s after the fill (filled as price went through us)")                                                            \

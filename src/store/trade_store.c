@@ -24,6 +24,8 @@ enum {
 _Static_assert(SC_TRADE_STORE_TEXT_MAX == 1000, "TEXT_COL checks the same bound");
 _Static_assert(SC_TRADE_STORE_LABEL_MAX == 64, "the label CHECK uses the same bound");
 _Static_assert(SC_TRADE_STORE_JSON_MAX == 1048576, "the context CHECK uses the same bound");
+_Static_assert(SC_TRADE_STORE_REGIME_MAX == 32, "the regime CHECK uses the same bound");
+_Static_assert(SC_TRADE_STORE_NAME_MAX == 64, "NAME_OF_COL cuts at the same bound");
 
 #define NO_CHANGE(table, op)                                                   \
     "CREATE TRIGGER " table "_no_" op " BEFORE " op " ON " table               \
@@ -166,6 +168,18 @@ _Static_assert(SC_TRADE_STORE_JSON_MAX == 1048576, "the context CHECK uses the s
     " UNIQUE (trade_id, label));"                                              \
     "CREATE INDEX blunder_labels_time ON blunder_labels (ts_ns);"              \
     IMMUTABLE("blunder_labels")
+
+/* ADD COLUMN keeps the rows and the triggers (they name no column); the
+ * CHECK is tested against the existing rows, which all get the default. */
+#define TRADES_REGIME                                                          \
+    "ALTER TABLE trades ADD COLUMN regime TEXT NOT NULL DEFAULT 'unknown'"     \
+    " CHECK (length(regime) BETWEEN 1 AND 32 AND regime NOT GLOB '*[^a-z_]*');"
+
+/* A group name of count_by: its first SC_TRADE_STORE_NAME_MAX bytes. */
+#define NAME_OF_COL(col) "CAST(substr(CAST(" col " AS BLOB), 1, 64) AS TEXT)"
+#define COUNT_BY(col, from_where)                                              \
+    "SELECT " NAME_OF_COL(col) " AS k, count(*) " from_where                   \
+    " GROUP BY k HAVING k > ?2 ORDER BY k LIMIT ?3"
 /* clang-format on */
 
 /* The "trades" component's migrations, in order: entry i takes it from
@@ -173,10 +187,12 @@ _Static_assert(SC_TRADE_STORE_JSON_MAX == 1048576, "the context CHECK uses the s
  * "params" component (ai/param_store.c) keeps its own list in the same
  * schema_version table.
  *   1: runs, orders, order_events, fills, trades, decisions, verdicts,
- *      kill_events, blunder_labels; their indexes and immutability. */
+ *      kill_events, blunder_labels; their indexes and immutability.
+ *   2: trades.regime (the regime at entry; "unknown" for older rows). */
 static const char *const k_migrations[] = {
     RUNS_TABLE ORDERS_TABLE EVENTS_TABLE FILLS_TABLE TRADES_TABLE DECISIONS_TABLE VERDICTS_TABLE
         KILL_TABLE LABELS_TABLE,
+    TRADES_REGIME,
 };
 _Static_assert(sizeof(k_migrations) / sizeof(k_migrations[0]) == SC_TRADE_STORE_SCHEMA,
                "one migration per trades schema version");
@@ -189,7 +205,8 @@ _Static_assert(sizeof(k_migrations) / sizeof(k_migrations[0]) == SC_TRADE_STORE_
     " entry_value_e8, exit_value_e8, entry_avg_px_e8, exit_avg_px_e8, realized_pnl_e8, fees_e8,"   \
     " funding_e8, net_pnl_e8, outcome"
 
-/* Every statement, prepared once at open and reused (reset after each use). */
+/* Every statement, prepared once at open and reused (reset after each use).
+ * Writes come first: a read-only handle prepares from ST_FIRST_READ on. */
 typedef enum {
     ST_BEGIN,
     ST_COMMIT,
@@ -206,8 +223,21 @@ typedef enum {
     ST_GET_RUN,
     ST_COUNTS,
     ST_LIST_TRADES,
-    ST_COUNT
+    ST_LATEST_RUN,
+    ST_LIST_RUNS,
+    ST_LIST_TRADES_CTX,
+    ST_TRADE_LABEL_NAMES,
+    ST_LIST_LABELS,
+    ST_BY_VETO_REASON, /* count_by, in sc_trade_store_by order */
+    ST_BY_VETO_LEVEL,
+    ST_BY_DECISION_ACTION,
+    ST_BY_DECISION_REASON,
+    ST_BY_LABEL,
+    ST_COUNT,
+    ST_FIRST_READ = ST_GET_RUN
 } stmt_id;
+_Static_assert(ST_BY_LABEL - ST_BY_VETO_REASON + 1 == SC_TRADE_STORE_BY_COUNT,
+               "one count_by statement per sc_trade_store_by");
 
 typedef struct {
     const char *name;
@@ -239,8 +269,8 @@ static const stmt_def k_stmts[ST_COUNT] = {
                       "INSERT INTO trades (run_id, seq, side, opened_ns, closed_ns, hold_ns,"
                       " entry_qty_steps, exit_qty_steps, entry_value_e8, exit_value_e8,"
                       " entry_avg_px_e8, exit_avg_px_e8, realized_pnl_e8, fees_e8, funding_e8,"
-                      " net_pnl_e8, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-                      " ?11, ?12, ?13, ?14, ?15, ?16, ?17)"},
+                      " net_pnl_e8, outcome, regime) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                      " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"},
     [ST_INS_DECISION] = {"insert_decision",
                          "INSERT INTO decisions (run_id, ts_ns, request_id, params_version,"
                          " rulebook_hash, action, reason, latency_ns, context_json)"
@@ -271,10 +301,41 @@ static const stmt_def k_stmts[ST_COUNT] = {
                    "  WHERE t.run_id = ?1)"},
     [ST_LIST_TRADES] = {"list_trades", "SELECT " TRADE_COLS " FROM trades WHERE run_id = ?1"
                                        " AND seq > ?2 ORDER BY seq LIMIT ?3"},
+    [ST_LATEST_RUN] = {"latest_run", "SELECT max(id) FROM runs"},
+    [ST_LIST_RUNS] = {"list_runs", "SELECT " RUN_COLS " FROM runs WHERE ?1 <= 0 OR id < ?1"
+                                   " ORDER BY id DESC LIMIT ?2"},
+    [ST_LIST_TRADES_CTX] = {"list_trades_ctx",
+                            "SELECT " TRADE_COLS ", regime FROM trades WHERE run_id = ?1"
+                            " AND seq > ?2 ORDER BY seq LIMIT ?3"},
+    [ST_TRADE_LABEL_NAMES] = {"trade_label_names",
+                              "SELECT label FROM blunder_labels WHERE trade_id = ?1"},
+    [ST_LIST_LABELS] = {"list_labels",
+                        "SELECT id, trade_id, ts_ns, label, detail FROM blunder_labels"
+                        " WHERE trade_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
+    [ST_BY_VETO_REASON] = {"count_veto_reasons",
+                           COUNT_BY("reason", "FROM verdicts WHERE run_id = ?1 AND allowed = 0")},
+    [ST_BY_VETO_LEVEL] = {"count_veto_levels",
+                          COUNT_BY("level", "FROM verdicts WHERE run_id = ?1 AND allowed = 0")},
+    [ST_BY_DECISION_ACTION] = {"count_decision_actions",
+                               COUNT_BY("action", "FROM decisions WHERE run_id = ?1")},
+    [ST_BY_DECISION_REASON] = {"count_decision_reasons",
+                               COUNT_BY("reason", "FROM decisions WHERE run_id = ?1")},
+    [ST_BY_LABEL] = {"count_labels",
+                     COUNT_BY("b.label", "FROM blunder_labels b JOIN trades t ON b.trade_id = t.id"
+                                         " WHERE t.run_id = ?1")},
+};
+
+/* A read-only handle on an older file prepares these instead (a column
+ * the file does not have reads as its default). */
+static const char *const k_sql_v1[ST_COUNT] = {
+    [ST_LIST_TRADES_CTX] = "SELECT " TRADE_COLS ", 'unknown' FROM trades WHERE run_id = ?1"
+                           " AND seq > ?2 ORDER BY seq LIMIT ?3",
 };
 
 struct sc_trade_store {
     sqlite3 *db;
+    bool read_only;
+    int64_t schema; /* the file's "trades" version: SC_TRADE_STORE_SCHEMA unless read_only */
     sc_trade_store_mode mode;
     uint32_t batch_records; /* BATCH: commit when pending reaches it */
     uint32_t pending;       /* records in the open batch */
@@ -478,6 +539,20 @@ static sc_err set_component_version(sqlite3 *db, const char *component, int64_t 
     return e;
 }
 
+/* The file's component version cur is outside lo..n (this build's). */
+static sc_err schema_refused(const char *component, int64_t lo, int64_t n, int64_t cur,
+                             sc_errinfo *err) {
+    char expected[96];
+    char got[96];
+    snprintf(expected, sizeof(expected), "%s schema %lld..%lld (this build)", component,
+             (long long)lo, (long long)n);
+    int gn = cur == 0
+                 ? snprintf(got, sizeof(got), "none (no %s tables in this file)", component)
+                 : snprintf(got, sizeof(got), "%lld (written by a newer scalper?)", (long long)cur);
+    sc_errinfo_set(err, "schema_version", expected, got, gn > 0 ? (size_t)gn : 0);
+    return SC_ERR_UNSUPPORTED;
+}
+
 /* Brings the component from its recorded version to n in one transaction
  * (a failed step leaves the file as it was). The schema_version table is
  * created exactly as ai/param_store.c creates it: whichever opens first. */
@@ -495,13 +570,7 @@ static sc_err migrate(sqlite3 *db, const char *component, const char *const *ste
     int64_t cur = 0;
     e = e == SC_OK ? component_version(db, component, &cur, err) : e;
     if (e == SC_OK && (cur < 0 || cur > n)) {
-        char expected[96];
-        char got[96];
-        snprintf(expected, sizeof(expected), "%s schema 0..%lld (this build)", component,
-                 (long long)n);
-        int gn = snprintf(got, sizeof(got), "%lld (written by a newer scalper?)", (long long)cur);
-        sc_errinfo_set(err, "schema_version", expected, got, gn > 0 ? (size_t)gn : 0);
-        e = SC_ERR_UNSUPPORTED;
+        e = schema_refused(component, 0, n, cur, err);
     }
     for (int64_t i = cur; e == SC_OK && i < n; i++) {
         e = exec(db, "migration", steps[i], err);
@@ -548,11 +617,41 @@ static sc_err configure(sqlite3 *db, sc_errinfo *err) {
                       : e;
 }
 
+/* Read-only: nothing is created or migrated; the file's "trades" version
+ * must be one this build reads (1..SC_TRADE_STORE_SCHEMA). */
+static sc_err check_read_only(sqlite3 *db, int64_t *schema_out, sc_errinfo *err) {
+    static const char sql[] = "SELECT count(*) FROM sqlite_master"
+                              " WHERE type = 'table' AND name = 'schema_version'";
+    (void)sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
+        return db_error(db, "busy_timeout", "sqlite3_busy_timeout", err);
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return db_error(db, "schema_version", sql, err); /* e.g. not a database */
+    }
+    int rc = sqlite3_step(st);
+    bool has = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == 1;
+    sc_err e = rc == SQLITE_ROW ? SC_OK : db_error(db, "schema_version", sql, err);
+    sqlite3_finalize(st);
+    int64_t cur = 0;
+    e = e == SC_OK && has ? component_version(db, "trades", &cur, err) : e;
+    if (e == SC_OK && (cur < 1 || cur > SC_TRADE_STORE_SCHEMA)) {
+        e = schema_refused("trades", 1, SC_TRADE_STORE_SCHEMA, cur, err);
+    }
+    *schema_out = cur;
+    return e;
+}
+
 static sc_err prepare_all(sc_trade_store *s, sc_errinfo *err) {
-    for (int i = 0; i < ST_COUNT; i++) {
+    SC_ASSERT(s->schema >= 1 && s->schema <= SC_TRADE_STORE_SCHEMA);
+    SC_ASSERT(s->read_only || s->schema == SC_TRADE_STORE_SCHEMA);
+    _Static_assert(SC_TRADE_STORE_SCHEMA == 2, "k_sql_v1 covers the one older version");
+    for (int i = s->read_only ? ST_FIRST_READ : 0; i < ST_COUNT; i++) {
         SC_ASSERT(k_stmts[i].name != NULL && k_stmts[i].sql != NULL);
-        if (sqlite3_prepare_v3(s->db, k_stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                               NULL) != SQLITE_OK) {
+        const char *sql = s->schema == 1 && k_sql_v1[i] != NULL ? k_sql_v1[i] : k_stmts[i].sql;
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+            SQLITE_OK) {
             return stmt_error(s, (stmt_id)i, err);
         }
         SC_ASSERT(s->st[i] != NULL);
@@ -591,16 +690,23 @@ sc_err sc_trade_store_open(const sc_trade_store_config *cfg, sc_trade_store **ou
         sc_errinfo_set(err, "memory", "a store handle", "out of memory", 13);
         return SC_ERR_NOMEM;
     }
-    s->mode = cfg->mode;
-    s->batch_records = cfg->mode == SC_TRADE_STORE_DURABLE ? 1u
-                       : cfg->batch_records == 0           ? (uint32_t)SC_TRADE_STORE_BATCH_DEFAULT
-                                                           : cfg->batch_records;
-    if (sqlite3_open_v2(cfg->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    s->read_only = cfg->read_only;
+    s->schema = SC_TRADE_STORE_SCHEMA;
+    /* Read-only: no writes, so no batch (pending stays 0). */
+    s->mode = cfg->read_only ? SC_TRADE_STORE_DURABLE : cfg->mode;
+    s->batch_records = s->mode == SC_TRADE_STORE_DURABLE ? 1u
+                       : cfg->batch_records == 0         ? (uint32_t)SC_TRADE_STORE_BATCH_DEFAULT
+                                                         : cfg->batch_records;
+    int flags = cfg->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(cfg->path, &s->db, flags, NULL) != SQLITE_OK) {
         e = db_error(s->db, "open", cfg->path, err);
     }
-    e = e == SC_OK ? configure(s->db, err) : e;
-    e = e == SC_OK ? migrate(s->db, "trades", k_migrations, SC_TRADE_STORE_SCHEMA, err) : e;
+    if (cfg->read_only) {
+        e = e == SC_OK ? check_read_only(s->db, &s->schema, err) : e;
+    } else {
+        e = e == SC_OK ? configure(s->db, err) : e;
+        e = e == SC_OK ? migrate(s->db, "trades", k_migrations, SC_TRADE_STORE_SCHEMA, err) : e;
+    }
     e = e == SC_OK ? prepare_all(s, err) : e;
     if (e != SC_OK) {
         sc_trade_store_close(s);
@@ -638,9 +744,20 @@ uint32_t sc_trade_store_pending(const sc_trade_store *s) {
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* Every write call on a read-only handle, before anything is bound (its
+ * write statements are not even prepared). */
+static sc_err read_only_refused(sc_errinfo *err) {
+    static const char got[] = "a read-only handle";
+    sc_errinfo_set(err, "read_only", "a handle opened for writing", got, sizeof(got) - 1);
+    return SC_ERR_STATE;
+}
+
 sc_err sc_trade_store_begin_run(sc_trade_store *s, const sc_run_info *run, int64_t *run_id_out,
                                 sc_errinfo *err) {
     SC_ASSERT(s != NULL && run != NULL && run_id_out != NULL);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_RUN];
     int rc = b_text(st, 1, sc_run_mode_name(run->mode), SQLITE_OK);
     rc = b_i64(st, 2, run->started_ns, rc);
@@ -657,6 +774,9 @@ sc_err sc_trade_store_begin_run(sc_trade_store *s, const sc_run_info *run, int64
 sc_err sc_trade_store_end_run(sc_trade_store *s, int64_t run_id, sc_ns ended_ns, const char *status,
                               sc_errinfo *err) {
     SC_ASSERT(s != NULL);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sc_run_row row;
     sc_err e = sc_trade_store_get_run(s, run_id, &row, err);
     if (e != SC_OK) {
@@ -689,6 +809,9 @@ sc_err sc_trade_store_record_order(sc_trade_store *s, int64_t run_id, int64_t se
                                    sc_errinfo *err) {
     SC_ASSERT(s != NULL && in != NULL && order_id_out != NULL);
     SC_ASSERT(run_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_ORDER];
     int rc = b_i64(st, 1, run_id, SQLITE_OK);
     rc = b_i64(st, 2, seq, rc);
@@ -715,6 +838,9 @@ sc_err sc_trade_store_record_order_event(sc_trade_store *s, int64_t order_id,
                                          int64_t *event_id_out, sc_errinfo *err) {
     SC_ASSERT(s != NULL && ev != NULL && event_id_out != NULL);
     SC_ASSERT(order_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     bool fill = ev->kind == SC_ORDER_EV_FILL;
     bool rej = ev->kind == SC_ORDER_EV_REJECT;
     bool query = ev->kind == SC_ORDER_EV_QUERY;
@@ -740,6 +866,9 @@ sc_err sc_trade_store_record_fill(sc_trade_store *s, const sc_fill_rec *f, int64
                                   sc_errinfo *err) {
     SC_ASSERT(s != NULL && f != NULL && fill_id_out != NULL);
     SC_ASSERT(f->order_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_FILL];
     int rc = b_i64(st, 1, f->order_id, SQLITE_OK);
     rc = b_i64(st, 2, f->ts_ns, rc);
@@ -753,8 +882,16 @@ sc_err sc_trade_store_record_fill(sc_trade_store *s, const sc_fill_rec *f, int64
 
 sc_err sc_trade_store_record_trade(sc_trade_store *s, int64_t run_id, const sc_risk_trade *t,
                                    int64_t *trade_id_out, sc_errinfo *err) {
+    return sc_trade_store_record_trade_ctx(s, run_id, t, "unknown", trade_id_out, err);
+}
+
+sc_err sc_trade_store_record_trade_ctx(sc_trade_store *s, int64_t run_id, const sc_risk_trade *t,
+                                       const char *regime, int64_t *trade_id_out, sc_errinfo *err) {
     SC_ASSERT(s != NULL && t != NULL && trade_id_out != NULL);
     SC_ASSERT(run_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_TRADE];
     int rc = b_i64(st, 1, run_id, SQLITE_OK);
     rc = b_i64(st, 2, t->seq, rc);
@@ -773,6 +910,7 @@ sc_err sc_trade_store_record_trade(sc_trade_store *s, int64_t run_id, const sc_r
     rc = b_i64(st, 15, t->funding.e8, rc);
     rc = b_i64(st, 16, t->net_pnl.e8, rc);
     rc = b_text(st, 17, sc_risk_trade_outcome_name(t->outcome), rc);
+    rc = b_text(st, 18, regime, rc); /* its length and alphabet: the CHECK */
     return write_step(s, ST_INS_TRADE, rc, trade_id_out, err);
 }
 
@@ -780,6 +918,9 @@ sc_err sc_trade_store_record_decision(sc_trade_store *s, int64_t run_id, const s
                                       int64_t *decision_id_out, sc_errinfo *err) {
     SC_ASSERT(s != NULL && d != NULL && decision_id_out != NULL);
     SC_ASSERT(run_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_DECISION];
     int rc = b_i64(st, 1, run_id, SQLITE_OK);
     rc = b_i64(st, 2, d->ts_ns, rc);
@@ -798,6 +939,9 @@ sc_err sc_trade_store_record_verdict(sc_trade_store *s, int64_t run_id, int64_t 
                                      sc_errinfo *err) {
     SC_ASSERT(s != NULL && v != NULL && verdict_id_out != NULL);
     SC_ASSERT(run_id > 0 && decision_id >= 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_VERDICT];
     int rc = b_i64(st, 1, run_id, SQLITE_OK);
     /* 0 is "no decision": NULL, which the foreign key lets through. */
@@ -824,6 +968,9 @@ sc_err sc_trade_store_record_kill_event(sc_trade_store *s, int64_t run_id, const
                                         int64_t *kill_id_out, sc_errinfo *err) {
     SC_ASSERT(s != NULL && ev != NULL && kill_id_out != NULL);
     SC_ASSERT(run_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_KILL];
     int rc = b_i64(st, 1, run_id, SQLITE_OK);
     rc = b_i64(st, 2, ev->ts_ns, rc);
@@ -841,6 +988,9 @@ sc_err sc_trade_store_record_blunder_label(sc_trade_store *s, const sc_blunder_l
                                            int64_t *label_id_out, sc_errinfo *err) {
     SC_ASSERT(s != NULL && b != NULL && label_id_out != NULL);
     SC_ASSERT(b->trade_id > 0);
+    if (s->read_only) {
+        return read_only_refused(err);
+    }
     sqlite3_stmt *st = s->st[ST_INS_LABEL];
     int rc = b_i64(st, 1, b->trade_id, SQLITE_OK);
     rc = b_i64(st, 2, b->ts_ns, rc);
@@ -965,26 +1115,177 @@ static sc_err read_trade(sqlite3_stmt *st, sc_trade_row *r, sc_errinfo *err) {
     return SC_OK;
 }
 
-sc_err sc_trade_store_list_trades(sc_trade_store *s, int64_t run_id, int64_t after_seq,
-                                  sc_trade_row *out, size_t cap, size_t *n_out, sc_errinfo *err) {
-    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
+/* Reads the current row of st into element i of out. */
+typedef sc_err (*row_reader)(sc_trade_store *s, sqlite3_stmt *st, void *out, size_t i,
+                             sc_errinfo *err);
+
+/* Steps the list statement id, bound up to rc, with LIMIT cap: each row
+ * through read into out[n]. *n_out is 0 on an error. */
+static sc_err list_rows(sc_trade_store *s, stmt_id id, int rc, row_reader read, void *out,
+                        size_t cap, size_t *n_out, sc_errinfo *err) {
+    SC_ASSERT(out != NULL && n_out != NULL);
     SC_ASSERT(cap >= 1 && cap <= SC_TRADE_STORE_LIST_PAGE_MAX);
-    *n_out = 0;
-    sqlite3_stmt *st = s->st[ST_LIST_TRADES];
-    int rc = b_i64(st, 1, run_id, SQLITE_OK);
-    rc = b_i64(st, 2, after_seq, rc);
-    rc = b_i64(st, 3, (int64_t)cap, rc);
+    sqlite3_stmt *st = s->st[id];
     size_t n = 0;
     sc_err e = SC_OK;
     while (rc == SQLITE_OK && e == SC_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        SC_ASSERT(n < cap); /* LIMIT ?3 */
-        e = read_trade(st, &out[n++], err);
+        SC_ASSERT(n < cap); /* the statement's LIMIT */
+        e = read(s, st, out, n++, err);
         rc = SQLITE_OK;
     }
     if (e == SC_OK && rc != SQLITE_DONE) {
-        e = stmt_error(s, ST_LIST_TRADES, err);
+        e = stmt_error(s, id, err);
     }
     stmt_done(st);
     *n_out = e == SC_OK ? n : 0;
     return e;
+}
+
+static sc_err read_trade_at(sc_trade_store *s, sqlite3_stmt *st, void *out, size_t i,
+                            sc_errinfo *err) {
+    (void)s;
+    return read_trade(st, (sc_trade_row *)out + i, err);
+}
+
+sc_err sc_trade_store_list_trades(sc_trade_store *s, int64_t run_id, int64_t after_seq,
+                                  sc_trade_row *out, size_t cap, size_t *n_out, sc_errinfo *err) {
+    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
+    sqlite3_stmt *st = s->st[ST_LIST_TRADES];
+    int rc = b_i64(st, 1, run_id, SQLITE_OK);
+    rc = b_i64(st, 2, after_seq, rc);
+    rc = b_i64(st, 3, (int64_t)cap, rc);
+    return list_rows(s, ST_LIST_TRADES, rc, read_trade_at, out, cap, n_out, err);
+}
+
+sc_err sc_trade_store_latest_run(sc_trade_store *s, int64_t *run_id_out, sc_errinfo *err) {
+    SC_ASSERT(s != NULL && run_id_out != NULL);
+    *run_id_out = 0;
+    sqlite3_stmt *st = s->st[ST_LATEST_RUN];
+    int rc = sqlite3_step(st);
+    sc_err e = SC_OK;
+    if (rc != SQLITE_ROW) {
+        e = stmt_error(s, ST_LATEST_RUN, err);
+    } else if (sqlite3_column_type(st, 0) == SQLITE_NULL) { /* max() of no rows */
+        sc_errinfo_set(err, "run", "at least one run in the file", "none", 4);
+        e = SC_ERR_NOT_FOUND;
+    } else {
+        *run_id_out = sqlite3_column_int64(st, 0);
+        SC_ASSERT(*run_id_out > 0); /* AUTOINCREMENT ids start at 1 */
+    }
+    stmt_done(st);
+    return e;
+}
+
+static sc_err read_run_at(sc_trade_store *s, sqlite3_stmt *st, void *out, size_t i,
+                          sc_errinfo *err) {
+    (void)s;
+    return read_run(st, (sc_run_row *)out + i, err);
+}
+
+sc_err sc_trade_store_list_runs(sc_trade_store *s, int64_t before_id, sc_run_row *out, size_t cap,
+                                size_t *n_out, sc_errinfo *err) {
+    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
+    sqlite3_stmt *st = s->st[ST_LIST_RUNS];
+    int rc = b_i64(st, 1, before_id, SQLITE_OK);
+    rc = b_i64(st, 2, (int64_t)cap, rc);
+    return list_rows(s, ST_LIST_RUNS, rc, read_run_at, out, cap, n_out, err);
+}
+
+/* The label names of one trade as a mask of the taxonomy's bits, plus a
+ * count of the names this build does not know. */
+static sc_err read_label_mask(sc_trade_store *s, sc_trade_ctx_row *r, sc_errinfo *err) {
+    _Static_assert(SC_BLUNDER_LABEL_COUNT <= 32, "the mask is a uint32_t");
+    sqlite3_stmt *st = s->st[ST_TRADE_LABEL_NAMES];
+    int rc = b_i64(st, 1, r->row.id, SQLITE_OK);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int l = 0;
+        while (name != NULL && l < SC_BLUNDER_LABEL_COUNT &&
+               strcmp(name, sc_blunder_label_name((sc_blunder_label)l)) != 0) {
+            l++;
+        }
+        if (name != NULL && l < SC_BLUNDER_LABEL_COUNT) {
+            SC_ASSERT((r->labels & SC_BLUNDER_BIT(l)) == 0); /* UNIQUE (trade_id, label) */
+            r->labels |= SC_BLUNDER_BIT(l);
+        } else {
+            r->labels_other++;
+        }
+        rc = SQLITE_OK;
+    }
+    sc_err e = rc == SQLITE_DONE ? SC_OK : stmt_error(s, ST_TRADE_LABEL_NAMES, err);
+    stmt_done(st);
+    return e;
+}
+
+static sc_err read_trade_ctx_at(sc_trade_store *s, sqlite3_stmt *st, void *out, size_t i,
+                                sc_errinfo *err) {
+    sc_trade_ctx_row *r = (sc_trade_ctx_row *)out + i;
+    memset(r, 0, sizeof(*r));
+    sc_err e = read_trade(st, &r->row, err);
+    if (e != SC_OK) {
+        return e;
+    }
+    SC_ASSERT(sqlite3_column_count(st) == 19);
+    copy_column(st, 18, r->regime, sizeof(r->regime));
+    return read_label_mask(s, r, err);
+}
+
+sc_err sc_trade_store_list_trades_ctx(sc_trade_store *s, int64_t run_id, int64_t after_seq,
+                                      sc_trade_ctx_row *out, size_t cap, size_t *n_out,
+                                      sc_errinfo *err) {
+    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
+    sqlite3_stmt *st = s->st[ST_LIST_TRADES_CTX];
+    int rc = b_i64(st, 1, run_id, SQLITE_OK);
+    rc = b_i64(st, 2, after_seq, rc);
+    rc = b_i64(st, 3, (int64_t)cap, rc);
+    return list_rows(s, ST_LIST_TRADES_CTX, rc, read_trade_ctx_at, out, cap, n_out, err);
+}
+
+static sc_err read_label_at(sc_trade_store *s, sqlite3_stmt *st, void *out, size_t i,
+                            sc_errinfo *err) {
+    (void)s;
+    (void)err;
+    sc_blunder_label_row *r = (sc_blunder_label_row *)out + i;
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite3_column_int64(st, 0);
+    r->trade_id = sqlite3_column_int64(st, 1);
+    r->ts_ns = sqlite3_column_int64(st, 2);
+    copy_column(st, 3, r->label, sizeof(r->label));
+    copy_column(st, 4, r->detail, sizeof(r->detail));
+    return SC_OK;
+}
+
+sc_err sc_trade_store_list_labels(sc_trade_store *s, int64_t trade_id, int64_t after_id,
+                                  sc_blunder_label_row *out, size_t cap, size_t *n_out,
+                                  sc_errinfo *err) {
+    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
+    sqlite3_stmt *st = s->st[ST_LIST_LABELS];
+    int rc = b_i64(st, 1, trade_id, SQLITE_OK);
+    rc = b_i64(st, 2, after_id, rc);
+    rc = b_i64(st, 3, (int64_t)cap, rc);
+    return list_rows(s, ST_LIST_LABELS, rc, read_label_at, out, cap, n_out, err);
+}
+
+static sc_err read_group_at(sc_trade_store *s, sqlite3_stmt *st, void *out, size_t i,
+                            sc_errinfo *err) {
+    (void)s;
+    (void)err;
+    sc_trade_store_group *g = (sc_trade_store_group *)out + i;
+    copy_column(st, 0, g->name, sizeof(g->name));
+    g->n = sqlite3_column_int64(st, 1);
+    SC_ASSERT(g->n > 0); /* a group has rows */
+    return SC_OK;
+}
+
+sc_err sc_trade_store_count_by(sc_trade_store *s, int64_t run_id, sc_trade_store_by by,
+                               const char *after_name, sc_trade_store_group *out, size_t cap,
+                               size_t *n_out, sc_errinfo *err) {
+    SC_ASSERT(s != NULL && out != NULL && n_out != NULL);
+    SC_ASSERT(by >= SC_TRADE_STORE_BY_VETO_REASON && by < SC_TRADE_STORE_BY_COUNT);
+    stmt_id id = (stmt_id)(ST_BY_VETO_REASON + (int)by);
+    sqlite3_stmt *st = s->st[id];
+    int rc = b_i64(st, 1, run_id, SQLITE_OK);
+    rc = b_text(st, 2, after_name, rc); /* NULL binds "": every name is > "" */
+    rc = b_i64(st, 3, (int64_t)cap, rc);
+    return list_rows(s, id, rc, read_group_at, out, cap, n_out, err);
 }

@@ -12,6 +12,15 @@
  * Rows are never updated or deleted (triggers refuse it), with one
  * exception: a run's ended_ns and status are set once, by end_run.
  *
+ * Read-only (config read_only, for reports): the file must exist; nothing
+ * is created, migrated or written, so a report can run beside a backtest
+ * that is writing the same file (WAL: it sees the committed rows). A file
+ * of an older "trades" schema (1..SC_TRADE_STORE_SCHEMA) reads as it is,
+ * the columns it lacks read as their defaults (schema 1: regime
+ * "unknown"); a newer one is refused as at any open, and so is a file with
+ * no "trades" component (SC_ERR_UNSUPPORTED, field "schema_version").
+ * Every write call on a read-only handle is SC_ERR_STATE and writes nothing.
+ *
  * Modes:
  *  - DURABLE (paper, live): every record call is its own transaction, in WAL
  *    mode with synchronous=FULL, and returns only after the commit, so the
@@ -63,15 +72,18 @@
 #include "risk/metrics.h"
 #include "risk/order.h"
 #include "risk/veto_reason.h"
+#include "store/blunder.h"
 
 enum {
-    SC_TRADE_STORE_SCHEMA = 1,           /* migrations of the "trades" component */
+    SC_TRADE_STORE_SCHEMA = 2,           /* migrations of the "trades" component */
     SC_TRADE_STORE_BATCH_DEFAULT = 1000, /* batch_records when 0 is given */
     SC_TRADE_STORE_BATCH_MAX = 1000000,  /* a larger batch is refused at open */
     SC_TRADE_STORE_TEXT_MAX = 1000,      /* run version, inputs; status; label detail */
     SC_TRADE_STORE_JSON_MAX = 1 << 20,   /* a decision's context, bytes */
     SC_TRADE_STORE_LABEL_MAX = 64,       /* a blunder label name, bytes */
-    SC_TRADE_STORE_LIST_PAGE_MAX = 1000  /* most rows one list call returns */
+    SC_TRADE_STORE_LIST_PAGE_MAX = 1000, /* most rows one list call returns */
+    SC_TRADE_STORE_REGIME_MAX = 32,      /* a trade's regime name, bytes */
+    SC_TRADE_STORE_NAME_MAX = 64         /* a group name of count_by, bytes (longer: cut) */
 };
 
 typedef enum {
@@ -83,6 +95,7 @@ typedef struct {
     const char *path; /* file (":memory:" for a private in-memory one) */
     sc_trade_store_mode mode;
     uint32_t batch_records; /* BATCH: 0 = default; 1..SC_TRADE_STORE_BATCH_MAX */
+    bool read_only;         /* an existing file, read only (see the top); mode ignored */
 } sc_trade_store_config;
 
 typedef enum { SC_RUN_BACKTEST = 0, SC_RUN_PAPER = 1, SC_RUN_LIVE = 2 } sc_run_mode;
@@ -152,6 +165,40 @@ typedef struct {
     sc_risk_trade trade;
 } sc_trade_row;
 
+/* A stored round trip with its context: the regime at entry and the
+ * blunder labels it carries. */
+typedef struct {
+    sc_trade_row row;
+    char regime[SC_TRADE_STORE_REGIME_MAX + 1]; /* "unknown" when none was recorded */
+    uint32_t labels;       /* SC_BLUNDER_BIT(l) for each label of store/blunder.h it has */
+    uint32_t labels_other; /* labels it has that this build's taxonomy does not know */
+} sc_trade_ctx_row;
+
+/* A blunder label as read back (detail "" when none was given). */
+typedef struct {
+    int64_t id;
+    int64_t trade_id;
+    sc_ns ts_ns;
+    char label[SC_TRADE_STORE_LABEL_MAX + 1];
+    char detail[SC_TRADE_STORE_TEXT_MAX + 1];
+} sc_blunder_label_row;
+
+/* What count_by groups a run's rows by. */
+typedef enum {
+    SC_TRADE_STORE_BY_VETO_REASON = 0,     /* verdicts with allowed = 0, by reason name */
+    SC_TRADE_STORE_BY_VETO_LEVEL = 1,      /* verdicts with allowed = 0, by level name */
+    SC_TRADE_STORE_BY_DECISION_ACTION = 2, /* decisions by action */
+    SC_TRADE_STORE_BY_DECISION_REASON = 3, /* decisions by reason */
+    SC_TRADE_STORE_BY_LABEL = 4,           /* blunder labels of the run's trades, by label */
+    SC_TRADE_STORE_BY_COUNT = 5
+} sc_trade_store_by;
+
+/* One group of count_by: a name and its number of rows (> 0). */
+typedef struct {
+    char name[SC_TRADE_STORE_NAME_MAX + 1];
+    int64_t n;
+} sc_trade_store_group;
+
 /* Rows of one run in each table. */
 typedef struct {
     int64_t orders;
@@ -167,7 +214,9 @@ typedef struct {
 typedef struct sc_trade_store sc_trade_store;
 
 /* Opens (creating when absent) and migrates the database: WAL,
- * synchronous=FULL, foreign keys, a busy timeout; prepares every statement. */
+ * synchronous=FULL, foreign keys, a busy timeout; prepares every statement.
+ * read_only: opens an existing file as it is and prepares the reads only
+ * (see the top); a missing file is SC_ERR_IO and is not created. */
 sc_err sc_trade_store_open(const sc_trade_store_config *cfg, sc_trade_store **out, sc_errinfo *err);
 /* Commits an open batch, finalizes and closes. Accepts NULL. A commit that
  * fails here is lost: call sc_trade_store_flush first to see its error. */
@@ -200,9 +249,15 @@ sc_err sc_trade_store_record_order_event(sc_trade_store *s, int64_t order_id,
                                          int64_t *event_id_out, sc_errinfo *err);
 sc_err sc_trade_store_record_fill(sc_trade_store *s, const sc_fill_rec *fill, int64_t *fill_id_out,
                                   sc_errinfo *err);
-/* A closed round trip; its seq is unique within the run. */
+/* A closed round trip; its seq is unique within the run. Its regime is
+ * stored as "unknown". */
 sc_err sc_trade_store_record_trade(sc_trade_store *s, int64_t run_id, const sc_risk_trade *t,
                                    int64_t *trade_id_out, sc_errinfo *err);
+/* The same with the regime at entry (sc_regime_name of strategy/signal.h):
+ * 1..SC_TRADE_STORE_REGIME_MAX bytes of [a-z_], else SC_ERR_INVALID_ARG
+ * (NULL counts as ""). */
+sc_err sc_trade_store_record_trade_ctx(sc_trade_store *s, int64_t run_id, const sc_risk_trade *t,
+                                       const char *regime, int64_t *trade_id_out, sc_errinfo *err);
 sc_err sc_trade_store_record_decision(sc_trade_store *s, int64_t run_id, const sc_decision_rec *d,
                                       int64_t *decision_id_out, sc_errinfo *err);
 /* A verdict of the veto gate for one order intent; decision_id 0 when it
@@ -215,15 +270,46 @@ sc_err sc_trade_store_record_kill_event(sc_trade_store *s, int64_t run_id, const
 sc_err sc_trade_store_record_blunder_label(sc_trade_store *s, const sc_blunder_label_rec *b,
                                            int64_t *label_id_out, sc_errinfo *err);
 
-/* ---- reading (sees committed rows and this handle's open batch) ---- */
+/* ---- reading (sees committed rows and this handle's open batch) ----
+ *
+ * The list calls return one page: at most cap rows (1..
+ * SC_TRADE_STORE_LIST_PAGE_MAX, asserted) after a cursor; a page shorter
+ * than cap is the last. A run, trade or cursor that matches nothing gives
+ * *n_out = 0 and SC_OK. On an error *n_out is 0 and out is undefined.
+ * SC_ERR_PARSE when a stored value is not one this build can read back
+ * (a run mode, a side, an outcome). */
 
+/* SC_ERR_NOT_FOUND for an unknown run. */
 sc_err sc_trade_store_get_run(sc_trade_store *s, int64_t run_id, sc_run_row *out, sc_errinfo *err);
+/* The newest run (largest id); SC_ERR_NOT_FOUND when the file has none. */
+sc_err sc_trade_store_latest_run(sc_trade_store *s, int64_t *run_id_out, sc_errinfo *err);
+/* Runs with id < before_id (before_id <= 0: from the newest), newest first. */
+sc_err sc_trade_store_list_runs(sc_trade_store *s, int64_t before_id, sc_run_row *out, size_t cap,
+                                size_t *n_out, sc_errinfo *err);
+/* Rows per table (kill_events: the run's kill-switch trips and resets). */
 sc_err sc_trade_store_counts_get(sc_trade_store *s, int64_t run_id, sc_trade_store_counts *out,
                                  sc_errinfo *err);
-/* Trades of a run with seq > after_seq, by seq, at most cap
- * (1..SC_TRADE_STORE_LIST_PAGE_MAX). */
+/* Trades of a run with seq > after_seq, by seq. */
 sc_err sc_trade_store_list_trades(sc_trade_store *s, int64_t run_id, int64_t after_seq,
                                   sc_trade_row *out, size_t cap, size_t *n_out, sc_errinfo *err);
+/* The same with each trade's regime and blunder labels (one more indexed
+ * query per trade for the labels). */
+sc_err sc_trade_store_list_trades_ctx(sc_trade_store *s, int64_t run_id, int64_t after_seq,
+                                      sc_trade_ctx_row *out, size_t cap, size_t *n_out,
+                                      sc_errinfo *err);
+/* Blunder labels of one trade (a row id) with id > after_id, by id: the
+ * names and their detail text. */
+sc_err sc_trade_store_list_labels(sc_trade_store *s, int64_t trade_id, int64_t after_id,
+                                  sc_blunder_label_row *out, size_t cap, size_t *n_out,
+                                  sc_errinfo *err);
+/* A run's rows counted by one column (sc_trade_store_by), one group per
+ * distinct name, by name (bytewise), only names > after_name (NULL or "":
+ * from the first). A stored name longer than SC_TRADE_STORE_NAME_MAX bytes
+ * is grouped and returned by its first SC_TRADE_STORE_NAME_MAX bytes, so
+ * the last name of a page is always a valid cursor. */
+sc_err sc_trade_store_count_by(sc_trade_store *s, int64_t run_id, sc_trade_store_by by,
+                               const char *after_name, sc_trade_store_group *out, size_t cap,
+                               size_t *n_out, sc_errinfo *err);
 
 const char *sc_run_mode_name(sc_run_mode m);
 

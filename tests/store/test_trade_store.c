@@ -1,7 +1,11 @@
 /* The trade store: the schema is created once and reopened without change,
  * it shares its file with the parameter store, every table reads back what
  * was written, batch mode commits on flush and close, and durable mode loses
- * no acknowledged order or fill when the writer is killed with SIGKILL. */
+ * no acknowledged order or fill when the writer is killed with SIGKILL.
+ * The read side of reports: trades with their regime and labels, counts by
+ * name, runs newest first, all paged; a read-only handle creates, migrates
+ * and writes nothing and reads a schema-1 file; migration 2 on a file with
+ * rows keeps them and their immutability. */
 #include "support/support.h"
 
 #include <errno.h>
@@ -485,6 +489,372 @@ static void test_durable_commits_each_record(void **state) {
     sc_trade_store_close(s);
 }
 
+/* ---- the read side: regimes, labels, counts by name, runs ------------------------ */
+
+static int64_t add_trade(sc_trade_store *s, int64_t run, int64_t seq, const char *regime,
+                         int64_t net_e8) {
+    sc_risk_trade t = sample_trade(seq);
+    t.side = seq % 2 == 0 ? SC_SIDE_SELL : SC_SIDE_BUY;
+    t.opened_ns = T0 + seq * 1000;
+    t.closed_ns = t.opened_ns + 10;
+    t.hold_ns = 10;
+    t.net_pnl = (sc_money){net_e8};
+    t.outcome = net_e8 > 0   ? SC_RISK_TRADE_WIN
+                : net_e8 < 0 ? SC_RISK_TRADE_LOSS
+                             : SC_RISK_TRADE_SCRATCH;
+    int64_t id = 0;
+    sc_errinfo ei;
+    sc_err e = regime != NULL ? sc_trade_store_record_trade_ctx(s, run, &t, regime, &id, &ei)
+                              : sc_trade_store_record_trade(s, run, &t, &id, &ei);
+    assert_int_equal(e, SC_OK);
+    return id;
+}
+
+static void add_label(sc_trade_store *s, int64_t trade_id, const char *label, const char *detail) {
+    sc_blunder_label_rec b = {trade_id, T0 + 50, label, detail};
+    int64_t id = 0;
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_record_blunder_label(s, &b, &id, &ei), SC_OK);
+}
+
+static void test_trades_with_regime_and_labels(void **state) {
+    fixture *f = *state;
+    sc_trade_store *s = open_store(f->path, SC_TRADE_STORE_DURABLE, 0);
+    int64_t run = begin_run(s, 1);
+    int64_t other = begin_run(s, 2);
+    int64_t ids[5];
+    const char *regimes[5] = {"ranging", NULL, "trending_up", "news_shock", "ranging"};
+    for (int i = 0; i < 5; i++) {
+        ids[i] = add_trade(s, run, i + 1, regimes[i], (i % 2 == 0 ? 1 : -1) * (i + 1));
+    }
+    add_trade(s, other, 1, "volatile", 5);
+    add_label(s, ids[0], "fee_drag", "gross 1.2 net -0.3");
+    add_label(s, ids[0], "late_entry", NULL);
+    add_label(s, ids[0], "zz_not_in_taxonomy", "from a newer build");
+    add_label(s, ids[3], "max_hold_timeout", "held 300 s");
+    /* A regime that is not 1..32 bytes of [a-z_] is refused; nothing written. */
+    const char *bad[] = {"", "Ranging", "trend-up", "r2", "abcdefghijklmnopqrstuvwxyzabcdefg"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sc_risk_trade t = sample_trade(100 + (int64_t)i);
+        int64_t id = -1;
+        sc_errinfo ei;
+        assert_int_equal(sc_trade_store_record_trade_ctx(s, run, &t, bad[i], &id, &ei),
+                         SC_ERR_INVALID_ARG);
+        assert_string_equal(ei.field, "insert_trade");
+        assert_int_equal(id, -1);
+    }
+    sc_risk_trade t32 = sample_trade(99);
+    int64_t id32 = 0;
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_record_trade_ctx(
+                         s, other, &t32, "abcdefghijklmnopqrstuvwxyz_abcde", &id32, &ei),
+                     SC_OK); /* exactly 32 bytes */
+    /* Pages of 2: seqs 1-2, 3-4, 5. */
+    sc_trade_ctx_row rows[2];
+    int64_t after = 0;
+    size_t got = 0;
+    size_t n = 0;
+    do {
+        assert_int_equal(sc_trade_store_list_trades_ctx(s, run, after, rows, 2, &n, &ei), SC_OK);
+        for (size_t i = 0; i < n; i++) {
+            size_t k = got + i;
+            assert_int_equal(rows[i].row.trade.seq, (int64_t)k + 1);
+            assert_int_equal(rows[i].row.id, ids[k]);
+            assert_int_equal(rows[i].row.run_id, run);
+            assert_string_equal(rows[i].regime, regimes[k] != NULL ? regimes[k] : "unknown");
+            uint32_t want =
+                k == 0 ? SC_BLUNDER_BIT(SC_BLUNDER_FEE_DRAG) | SC_BLUNDER_BIT(SC_BLUNDER_LATE_ENTRY)
+                : k == 3 ? SC_BLUNDER_BIT(SC_BLUNDER_MAX_HOLD_TIMEOUT)
+                         : 0;
+            assert_int_equal(rows[i].labels, want);
+            assert_int_equal(rows[i].labels_other, k == 0 ? 1 : 0);
+            sc_risk_trade want_t = sample_trade((int64_t)k + 1);
+            assert_int_equal(rows[i].row.trade.entry_value.e8, want_t.entry_value.e8);
+            assert_int_equal(rows[i].row.trade.net_pnl.e8,
+                             (k % 2 == 0 ? 1 : -1) * (int64_t)(k + 1));
+        }
+        got += n;
+        after = n > 0 ? rows[n - 1].row.trade.seq : after;
+    } while (n == 2);
+    assert_int_equal(got, 5);
+    /* Labels of trade 1 with their detail, one per page, by id. */
+    sc_blunder_label_row lr[1];
+    const char *want_l[] = {"fee_drag", "late_entry", "zz_not_in_taxonomy"};
+    const char *want_d[] = {"gross 1.2 net -0.3", "", "from a newer build"};
+    int64_t lafter = 0;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(sc_trade_store_list_labels(s, ids[0], lafter, lr, 1, &n, &ei), SC_OK);
+        assert_int_equal(n, i < 3 ? 1 : 0);
+        if (n == 1) {
+            assert_string_equal(lr[0].label, want_l[i]);
+            assert_string_equal(lr[0].detail, want_d[i]);
+            assert_int_equal(lr[0].trade_id, ids[0]);
+            assert_int_equal(lr[0].ts_ns, T0 + 50);
+            assert_true(lr[0].id > lafter);
+            lafter = lr[0].id;
+        }
+    }
+    /* A run or trade that does not exist has nothing. */
+    assert_int_equal(sc_trade_store_list_trades_ctx(s, other + 5, 0, rows, 2, &n, &ei), SC_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(sc_trade_store_list_labels(s, ids[4] + 100, 0, lr, 1, &n, &ei), SC_OK);
+    assert_int_equal(n, 0);
+    sc_trade_store_close(s);
+    assert_int_equal(query_i64(f->path, "SELECT count(*) FROM trades"), 7);
+    assert_int_equal(query_i64(f->path, "SELECT count(*) FROM trades WHERE regime = 'unknown'"), 1);
+}
+
+static void add_verdict(sc_trade_store *s, int64_t run, sc_veto_reason r) {
+    sc_veto_verdict v;
+    sc_veto_verdict_allow(&v);
+    if (r != SC_VETO_R_OK) {
+        (void)sc_veto_verdict_deny(&v, r, 1.0, 2.0, "bps", "test %d", (int)r);
+    }
+    int64_t id = 0;
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_record_verdict(s, run, 0, T0, &v, &id, &ei), SC_OK);
+}
+
+static void add_decision(sc_trade_store *s, int64_t run, const char *action, const char *reason) {
+    sc_decision_rec d = {T0, 1, 0, "", action, reason, -1, "{}"};
+    int64_t id = 0;
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_record_decision(s, run, &d, &id, &ei), SC_OK);
+}
+
+/* Every group of one count_by, read one per page, as "name=n name=n". */
+static void groups_text(sc_trade_store *s, int64_t run, sc_trade_store_by by, char *buf,
+                        size_t cap) {
+    sc_trade_store_group g[1];
+    char after[SC_TRADE_STORE_NAME_MAX + 1] = "";
+    size_t used = 0;
+    size_t n = 0;
+    buf[0] = '\0';
+    sc_errinfo ei;
+    do {
+        assert_int_equal(sc_trade_store_count_by(s, run, by, after, g, 1, &n, &ei), SC_OK);
+        if (n == 1) {
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s=%lld", used ? " " : "",
+                                     g[0].name, (long long)g[0].n);
+            snprintf(after, sizeof(after), "%s", g[0].name);
+        }
+    } while (n == 1);
+}
+
+static void test_count_by_name(void **state) {
+    fixture *f = *state;
+    sc_trade_store *s = open_store(f->path, SC_TRADE_STORE_BATCH, 0); /* sees its own batch */
+    int64_t run = begin_run(s, 1);
+    int64_t other = begin_run(s, 2);
+    add_verdict(s, run, SC_VETO_R_SPREAD_LIMIT);
+    add_verdict(s, run, SC_VETO_R_SPREAD_LIMIT);
+    add_verdict(s, run, SC_VETO_R_DATA_STALE);
+    add_verdict(s, run, SC_VETO_R_OK); /* allowed: not a veto */
+    add_verdict(s, run, SC_VETO_R_OK);
+    add_verdict(s, other, SC_VETO_R_LATENCY);
+    add_decision(s, run, "enter_long", "ok");
+    add_decision(s, run, "skip", "late");
+    add_decision(s, run, "skip", "ok");
+    add_decision(s, other, "hold", "ok");
+    int64_t t1 = add_trade(s, run, 1, "ranging", 1);
+    int64_t t2 = add_trade(s, run, 2, "ranging", 1);
+    int64_t t3 = add_trade(s, other, 1, "ranging", 1);
+    add_label(s, t1, "fee_drag", NULL);
+    add_label(s, t2, "fee_drag", NULL);
+    add_label(s, t2, "clean_win", NULL);
+    add_label(s, t3, "lucky_win", NULL);
+    char buf[512];
+    groups_text(s, run, SC_TRADE_STORE_BY_VETO_REASON, buf, sizeof(buf));
+    assert_string_equal(buf, "data_stale=1 spread_limit=2");
+    groups_text(s, run, SC_TRADE_STORE_BY_VETO_LEVEL, buf, sizeof(buf));
+    assert_string_equal(buf, "forbidden=1 rulebook=2");
+    groups_text(s, run, SC_TRADE_STORE_BY_DECISION_ACTION, buf, sizeof(buf));
+    assert_string_equal(buf, "enter_long=1 skip=2");
+    groups_text(s, run, SC_TRADE_STORE_BY_DECISION_REASON, buf, sizeof(buf));
+    assert_string_equal(buf, "late=1 ok=2");
+    groups_text(s, run, SC_TRADE_STORE_BY_LABEL, buf, sizeof(buf));
+    assert_string_equal(buf, "clean_win=1 fee_drag=2");
+    groups_text(s, other, SC_TRADE_STORE_BY_LABEL, buf, sizeof(buf));
+    assert_string_equal(buf, "lucky_win=1");
+    groups_text(s, other + 1, SC_TRADE_STORE_BY_VETO_REASON, buf, sizeof(buf));
+    assert_string_equal(buf, "");
+    /* One page with room for all, from the start (NULL cursor). */
+    sc_trade_store_group g[8];
+    size_t n = 0;
+    sc_errinfo ei;
+    assert_int_equal(
+        sc_trade_store_count_by(s, run, SC_TRADE_STORE_BY_VETO_REASON, NULL, g, 8, &n, &ei), SC_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[1].name, "spread_limit");
+    assert_int_equal(g[1].n, 2);
+    sc_trade_store_counts c;
+    assert_int_equal(sc_trade_store_counts_get(s, run, &c, &ei), SC_OK);
+    assert_int_equal(c.verdicts, 5);
+    sc_trade_store_close(s);
+}
+
+static void test_latest_and_list_runs(void **state) {
+    fixture *f = *state;
+    sc_trade_store *s = open_store(f->path, SC_TRADE_STORE_DURABLE, 0);
+    int64_t id = -1;
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_latest_run(s, &id, &ei), SC_ERR_NOT_FOUND);
+    sc_run_row runs[2];
+    size_t n = 9;
+    assert_int_equal(sc_trade_store_list_runs(s, 0, runs, 2, &n, &ei), SC_OK);
+    assert_int_equal(n, 0);
+    int64_t r1 = begin_run(s, 11);
+    int64_t r2 = begin_run(s, 12);
+    int64_t r3 = begin_run(s, UINT64_MAX);
+    assert_true(r1 < r2 && r2 < r3);
+    assert_int_equal(sc_trade_store_latest_run(s, &id, &ei), SC_OK);
+    assert_int_equal(id, r3);
+    assert_int_equal(sc_trade_store_list_runs(s, 0, runs, 2, &n, &ei), SC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(runs[0].id, r3);
+    assert_true(runs[0].seed == UINT64_MAX);
+    assert_int_equal(runs[1].id, r2);
+    assert_int_equal(runs[1].seed, 12);
+    assert_int_equal(sc_trade_store_list_runs(s, runs[1].id, runs, 2, &n, &ei), SC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(runs[0].id, r1);
+    assert_string_equal(runs[0].inputs, "captures/2026-01-01.jsonl.zst");
+    assert_int_equal(runs[0].ended_ns, -1);
+    sc_trade_store_close(s);
+}
+
+static sc_trade_store *open_ro(const char *path, sc_err want) {
+    sc_trade_store_config cfg = {.path = path, .read_only = true};
+    sc_trade_store *s = NULL;
+    sc_errinfo ei;
+    memset(&ei, 0, sizeof(ei));
+    sc_err e = sc_trade_store_open(&cfg, &s, &ei);
+    if (e != want) {
+        char buf[512];
+        fail_msg("read-only open %s: %s: %s", path, sc_err_name(e),
+                 sc_errinfo_format(&ei, buf, sizeof(buf)));
+    }
+    assert_true((s != NULL) == (want == SC_OK));
+    return s;
+}
+
+static void test_read_only_handle(void **state) {
+    fixture *f = *state;
+    /* A missing file is an error and stays missing. */
+    assert_null(open_ro(f->path, SC_ERR_IO));
+    assert_int_equal(access(f->path, F_OK), -1);
+    /* A writer in batch mode with an open batch: the reader sees the
+     * committed rows only, and is not blocked. */
+    sc_trade_store *w = open_store(f->path, SC_TRADE_STORE_BATCH, 1000);
+    int64_t run = begin_run(w, 3);
+    add_trade(w, run, 1, "volatile", 7);
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_flush(w, &ei), SC_OK);
+    int64_t t2 = add_trade(w, run, 2, "volatile", 8); /* still in the open batch */
+    sc_trade_store *r = open_ro(f->path, SC_OK);
+    sc_trade_ctx_row rows[4];
+    size_t n = 0;
+    assert_int_equal(sc_trade_store_list_trades_ctx(r, run, 0, rows, 4, &n, &ei), SC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].regime, "volatile");
+    /* Every write is refused on the read-only handle, and writes nothing. */
+    int64_t id = -1;
+    sc_run_info info = {SC_RUN_BACKTEST, T0, "", "", "", "", 1, 0};
+    assert_int_equal(sc_trade_store_begin_run(r, &info, &id, &ei), SC_ERR_STATE);
+    assert_string_equal(ei.field, "read_only");
+    sc_risk_trade t = sample_trade(9);
+    assert_int_equal(sc_trade_store_record_trade(r, run, &t, &id, &ei), SC_ERR_STATE);
+    sc_blunder_label_rec b = {t2, T0, "fee_drag", NULL};
+    assert_int_equal(sc_trade_store_record_blunder_label(r, &b, &id, &ei), SC_ERR_STATE);
+    assert_int_equal(sc_trade_store_end_run(r, run, T0 + 1, "ok", &ei), SC_ERR_STATE);
+    assert_int_equal(id, -1);
+    assert_int_equal(sc_trade_store_flush(r, &ei), SC_OK);
+    sc_trade_store_close(r);
+    sc_trade_store_close(w);
+    assert_int_equal(query_i64(f->path, "SELECT count(*) FROM trades"), 2);
+    assert_int_equal(query_i64(f->path, "SELECT count(*) FROM runs WHERE ended_ns IS NULL"), 1);
+    /* A newer file is refused read-only too; a file of parameters only has
+     * no trades component. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 3", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_null(open_ro(f->path, SC_ERR_UNSUPPORTED));
+    char both[SC_TEST_PATH_MAX + 32];
+    path_in(f, "both.db", both, sizeof(both));
+    sc_param_store *ps = NULL;
+    assert_int_equal(sc_param_store_open(both, &ps, &ei), SC_OK);
+    sc_param_store_close(ps);
+    assert_null(open_ro(both, SC_ERR_UNSUPPORTED));
+}
+
+/* A file as schema 1 left it: regime dropped, version 1. */
+static void make_v1(const char *path) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "ALTER TABLE trades DROP COLUMN regime;"
+                                  " UPDATE schema_version SET version = 1"
+                                  " WHERE component = 'trades'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_schema_1_read_then_migrated(void **state) {
+    fixture *f = *state;
+    sc_trade_store *s = open_store(f->path, SC_TRADE_STORE_DURABLE, 0);
+    int64_t run = begin_run(s, 1);
+    int64_t t1 = add_trade(s, run, 1, "ranging", 3);
+    add_label(s, t1, "clean_win", "x");
+    sc_trade_store_close(s);
+    make_v1(f->path);
+    int64_t objects = query_i64(f->path, "SELECT count(*) FROM sqlite_master");
+    /* Read-only: read as it is, regime "unknown", nothing migrated. */
+    s = open_ro(f->path, SC_OK);
+    sc_trade_ctx_row rows[2];
+    size_t n = 0;
+    sc_errinfo ei;
+    assert_int_equal(sc_trade_store_list_trades_ctx(s, run, 0, rows, 2, &n, &ei), SC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].regime, "unknown");
+    assert_int_equal(rows[0].labels, SC_BLUNDER_BIT(SC_BLUNDER_CLEAN_WIN));
+    sc_trade_store_close(s);
+    assert_int_equal(query_i64(f->path, "SELECT version FROM schema_version"
+                                        " WHERE component = 'trades'"),
+                     1);
+    /* Read-write: migration 2 adds the column; the old row reads "unknown",
+     * new rows take a regime, and trades stay immutable. */
+    s = open_store(f->path, SC_TRADE_STORE_DURABLE, 0);
+    add_trade(s, run, 2, "trending_down", -4);
+    assert_int_equal(sc_trade_store_list_trades_ctx(s, run, 0, rows, 2, &n, &ei), SC_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].regime, "unknown");
+    assert_string_equal(rows[1].regime, "trending_down");
+    sc_trade_store_close(s);
+    assert_int_equal(query_i64(f->path, "SELECT version FROM schema_version"
+                                        " WHERE component = 'trades'"),
+                     SC_TRADE_STORE_SCHEMA);
+    assert_int_equal(query_i64(f->path, "SELECT count(*) FROM sqlite_master"), objects);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE trades SET regime = 'ranging'", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM trades", NULL, NULL, NULL), SQLITE_OK);
+    /* The CHECK holds for rows written outside the store as well. */
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO trades (run_id, seq, side, opened_ns, closed_ns,"
+                                      " hold_ns, entry_qty_steps, exit_qty_steps, entry_value_e8,"
+                                      " exit_value_e8, entry_avg_px_e8, exit_avg_px_e8,"
+                                      " realized_pnl_e8, fees_e8, funding_e8, net_pnl_e8, outcome,"
+                                      " regime) VALUES (1, 9, 'buy', 0, 0, 0, 1, 1, 0, 0, 0, 0, 0,"
+                                      " 0, 0, 0, 'scratch', 'Bad')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+}
+
 /* ---- durable mode: SIGKILL at seeded moments -------------------------------------- */
 
 static uint64_t splitmix(uint64_t *x) {
@@ -691,6 +1061,11 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_batch_commits_on_flush_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_commits_every_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_commits_each_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trades_with_regime_and_labels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_by_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latest_and_list_runs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_1_read_then_migrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_loses_no_acknowledged_record, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
