@@ -9,7 +9,9 @@
 #include "app/cli.h"
 #include "app/signals.h"
 #include "core/assert.h"
+#include "market/candles.h"
 #include "market/capture.h"
+#include "market/klines_csv.h"
 #include "market/decoder.h"
 #include "engine/decision_context.h"
 #include "store/blunder.h"
@@ -245,8 +247,8 @@ static void on_trade(bt *b, const sc_paper_record *r) {
         fail(b, "too many trades", SC_ERR_LIMIT);
         return;
     }
-    sc_err e = sc_trade_store_record_trade(b->st, b->run_id, t, /* REGIME_PENDING */
-                                           &b->trades[t->seq].row_id, &b->ei);
+    sc_err e = sc_trade_store_record_trade_ctx(b->st, b->run_id, t, sc_regime_name(r->regime),
+                                               &b->trades[t->seq].row_id, &b->ei);
     if (e != SC_OK) {
         fail(b, "recording a trade", e);
         return;
@@ -541,6 +543,113 @@ static int feed(bt *b, sc_capture_reader *rd) {
     return rc;
 }
 
+/* ---- kline input (bars fidelity) ------------------------------------------------ */
+
+/* The analyzer's prices of one kline: its path as engine/bar_events.h
+ * walks it (open, the nearer extreme, the other, close), a quarter bar
+ * apart. */
+static void bar_prices(bt *b, const sc_candle *k) {
+    bool high_first = k->high.ticks - k->open.ticks <= k->open.ticks - k->low.ticks;
+    sc_px path[4] = {k->open, high_first ? k->high : k->low, high_first ? k->low : k->high,
+                     k->close};
+    for (int i = 0; i < 4; i++) {
+        (void)sc_blunder_on_price(b->bl, k->open_ns + (sc_ns)i * (k->tf_ns / 4), path[i]);
+    }
+}
+
+/* One kline: begin the run at the first, its events, then every candle of
+ * the strategy's timeframe it closed is decided on. */
+static void kline_in(bt *b, sc_candles *agg, const sc_candle *k) {
+    if (b->res->events == 0 && !begin(b, k->open_ns)) {
+        return;
+    }
+    sc_ns close_ns = k->open_ns + k->tf_ns;
+    bar_prices(b, k);
+    b->res->problems += sc_paper_on_bar_events(b->paper, k) != SC_OK ? 1 : 0;
+    b->res->events++;
+    b->last_ns = close_ns > b->last_ns ? close_ns : b->last_ns;
+    after_event(b, close_ns - 1);
+    if (sc_candles_on_candle(agg, k) != SC_OK) {
+        b->res->problems++;
+    }
+    sc_candle c;
+    while (sc_candles_next(agg, &c) && !b->failed) {
+        sc_errinfo ei;
+        sc_errinfo_clear(&ei);
+        uint64_t t0 = mono_ns();
+        b->res->problems += sc_paper_on_bar_close(b->paper, &c, &ei) != SC_OK ? 1 : 0;
+        uint64_t dt = mono_ns() - t0;
+        sc_bt_latency_add(b->res->latency, dt);
+        sc_bt_latency_add(b->res->decision_latency, dt);
+        after_event(b, c.open_ns + c.tf_ns);
+    }
+}
+
+static int klines_file(bt *b, sc_candles *agg, const char *path, bool *stop) {
+    sc_klines_csv_config kc = {b->cfg->paper->ins, b->cfg->kline_ns, 0};
+    sc_klines_csv *rd = NULL;
+    sc_errinfo ei;
+    sc_errinfo_clear(&ei);
+    char buf[BT_ERR_TEXT_MAX];
+    if (sc_klines_csv_open(&kc, path, &rd, &ei) != SC_OK) {
+        ei.source = path;
+        fprintf(stderr, "scalper backtest: %s\n", sc_errinfo_format(&ei, buf, sizeof(buf)));
+        return SC_EXIT_INPUT;
+    }
+    int rc = 0;
+    for (;;) {
+        sc_candle k;
+        sc_err e = sc_klines_csv_next(rd, &k, &ei);
+        if (e == SC_ERR_EOF || b->failed) {
+            break;
+        }
+        if (e != SC_OK) {
+            ei.source = path;
+            fprintf(stderr, "scalper backtest: %s (row skipped)\n",
+                    sc_errinfo_format(&ei, buf, sizeof(buf)));
+            b->res->problems++;
+            rc = e == SC_ERR_IO || e == SC_ERR_COMPRESSION ? SC_EXIT_INPUT : rc;
+            if (rc != 0) {
+                break;
+            }
+            continue;
+        }
+        kline_in(b, agg, &k);
+        if (poll_shutdown(b, k.open_ns + k.tf_ns)) {
+            *stop = true;
+            break;
+        }
+    }
+    sc_klines_csv_close(rd);
+    return rc;
+}
+
+static int feed_klines(bt *b) {
+    sc_candles_config cc;
+    memset(&cc, 0, sizeof(cc));
+    cc.ins = b->cfg->paper->ins;
+    cc.source = SC_CANDLES_FROM_KLINES;
+    cc.kline_tf_ns = b->cfg->kline_ns;
+    cc.n_tf = 1;
+    cc.tf_ns[0] = b->cfg->paper->tf_ns;
+    sc_candles *agg = NULL;
+    if (sc_candles_create(&cc, &agg) != SC_OK) {
+        fail(b, "starting the candle builder", SC_ERR_NOMEM);
+        return SC_EXIT_INTERNAL;
+    }
+    sc_progress *pg = sc_progress_create("backtest", b->cfg->n_files, b->cfg->progress);
+    int rc = 0;
+    bool stop = false;
+    for (size_t i = 0; i < b->cfg->n_files && rc == 0 && !stop && !b->failed; i++) {
+        rc = klines_file(b, agg, b->cfg->files[i], &stop);
+        sc_progress_update(pg, i + 1);
+    }
+    sc_progress_done(pg);
+    sc_progress_destroy(pg);
+    sc_candles_destroy(agg); /* a last partial candle is not decided on */
+    return rc;
+}
+
 /* The shutdown's outcome for the reports. A shutdown the input ran out on
  * is stepped once more after the final flatten. */
 static void record_shutdown(bt *b) {
@@ -654,6 +763,20 @@ static void destroy_all(bt *b) {
     free(b->trades);
 }
 
+static int run_klines(bt *b) {
+    int code = SC_EXIT_INTERNAL;
+    uint64_t t0 = mono_ns();
+    if (create_all(b) == SC_OK) {
+        code = feed_klines(b);
+        finish(b);
+        int c2 = finish_store(b);
+        code = c2 != 0 ? c2 : code;
+    }
+    b->res->wall_s = (double)(mono_ns() - t0) / 1e9;
+    destroy_all(b);
+    return code;
+}
+
 int sc_bt_run(const sc_bt_run_config *cfg, sc_bt_result *res) {
     SC_ASSERT(cfg != NULL && res != NULL && res->latency != NULL && res->decision_latency != NULL);
     SC_ASSERT(cfg->n_files > 0 && cfg->paper != NULL && cfg->limits != NULL);
@@ -662,6 +785,9 @@ int sc_bt_run(const sc_bt_run_config *cfg, sc_bt_result *res) {
     b.cfg = cfg;
     b.res = res;
     sc_errinfo_clear(&b.ei);
+    if (cfg->klines) {
+        return run_klines(&b);
+    }
     sc_capture_reader *rd = NULL;
     sc_capture_reader_config rc = {0};
     if (sc_capture_reader_open(&rc, cfg->files, cfg->n_files, &rd, &b.ei) != SC_OK) {

@@ -52,6 +52,10 @@ typedef struct {
     const char *kill_reason;  /* for sc_paper_kill */
     uint64_t interrupt_after; /* > 0: a simulated SIGINT after this many events */
     const char *jsonl_path;   /* NULL: no decisions JSONL */
+    /* Kline CSVs instead of captures: bars fidelity (paper->fidelity BARS),
+     * rows of kline_ns merged up to paper->tf_ns; events are klines. */
+    bool klines;
+    sc_ns kline_ns;
 } sc_bt_run_config;
 
 /* Signals (app/signals.h, installed by the caller) are polled after every

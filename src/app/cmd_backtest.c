@@ -38,6 +38,9 @@ typedef struct {
     uint64_t interrupt_after;
     const char *jsonl_path;
     bool no_timing;
+    bool klines;      /* kline CSVs: bars fidelity */
+    sc_ns kline_ns;   /* their interval */
+    bool kline_split; /* they carry the taker-buy volume */
 } opts;
 
 static void usage(FILE *f) {
@@ -52,9 +55,12 @@ static void usage(FILE *f) {
                "DIR/report.json and DIR/report.md. At the end of input the engine is stopped\n"
                "(cancel all, flatten) with 10 s of event time to land it.\n\n"
                "options:\n"
-               "  --data FILE...   capture files, one stream in the order given. Kline CSVs are\n"
-               "                   refused: not yet (captures only; the paper engine has no bars\n"
-               "                   fidelity)\n"
+               "  --data FILE...   capture files (L2 fidelity), or kline CSVs (bars fidelity:\n"
+               "                   each kline becomes a synthetic path of trades at a one-tick\n"
+               "                   book, open -> nearer extreme -> other extreme -> close;\n"
+               "                   resting orders fill only when the path trades through them;\n"
+               "                   no funding), one stream in the order given. Spot klines\n"
+               "                   (finer grid) stand in for the perpetual and the run says so\n"
                "  --config FILE    configuration: [risk] [paper] and the parameters (default:\n"
                "                   compiled defaults)\n"
                "  --db FILE        parameters: the active version of this store (over --config's)\n"
@@ -84,8 +90,9 @@ static void usage(FILE *f) {
                "engine call in which a candle closed and the decision path ran: features,\n"
                "strategy, advisor, veto gate, order) unless --no-timing.\n"
                "Money is decimal USDT text. sharpe = mean / sample std of per-trade net PnL x\n"
-               "sqrt(trades), null for fewer than two trades. fidelity: l2.\n\n"
-               "exit status: 0 ok; 2 bad usage (kline input included); 3 input unreadable;\n"
+               "sqrt(trades), null for fewer than two trades. fidelity: l2 (captures) or bars\n"
+               "(klines); events: capture messages, or klines.\n\n"
+               "exit status: 0 ok; 2 bad usage; 3 input unreadable;\n"
                "4 internal error; 5 interrupted, shutdown not flat; 6 interrupted by a second\n"
                "SIGINT (no wait for the flatten). An interrupted run that ends flat exits 0.\n");
 }
@@ -165,17 +172,65 @@ static int parse_opts(int argc, char **argv, opts *o) {
     return 0;
 }
 
-static int check_input(const opts *o, const sc_instrument **ins) {
+/* Kline CSVs: their interval (recognised), grid (USD-M, or spot's finer
+ * one: spot prices then stand in for the perpetual's, and the run says
+ * so), taker split, and a timeframe that merges whole klines. */
+static int check_klines(opts *o, const sc_instrument **ins) {
+    static const sc_ns k_candidates[] = {SC_NS_PER_MIN, 3 * SC_NS_PER_MIN, 5 * SC_NS_PER_MIN,
+                                         15 * SC_NS_PER_MIN, 60 * SC_NS_PER_MIN};
+    sc_input_probe pr;
+    if (sc_input_probe_interval(o->files[0], k_candidates,
+                                sizeof(k_candidates) / sizeof(k_candidates[0]), &o->kline_ns,
+                                &pr) != SC_OK) {
+        sc_input_report("backtest", &pr.first_err);
+        return SC_EXIT_INPUT;
+    }
+    if (o->kline_ns == 0) {
+        fprintf(stderr,
+                "scalper backtest: %s: cannot tell the kline interval (rows that read "
+                "clean one interval apart: 1m, 3m, 5m, 15m or 1h)\n",
+                o->files[0]);
+        return SC_EXIT_INPUT;
+    }
+    if (o->tf_ns < o->kline_ns || o->tf_ns % o->kline_ns != 0) {
+        fprintf(stderr,
+                "scalper backtest: --timeframe: not a multiple of the klines' interval "
+                "(%lld s): klines are merged up, never split\n",
+                (long long)(o->kline_ns / SC_NS_PER_S));
+        return SC_EXIT_USAGE;
+    }
+    const sc_instrument *usdm = sc_instrument_find("usdm:BTCUSDT");
+    if (sc_input_probe_file(o->files[0], usdm, o->kline_ns, SC_INPUT_PROBE_GRID_ROWS, &pr) !=
+        SC_OK) {
+        sc_input_report("backtest", &pr.first_err);
+        return SC_EXIT_INPUT;
+    }
+    *ins = pr.precision ? sc_instrument_find("spot:BTCUSDT") : usdm;
+    o->kline_split = (pr.has & SC_CANDLE_HAS_SPLIT) != 0;
+    o->klines = true;
+    fprintf(stderr, "backtest: kline input, %lld s rows, %s grid%s; bars fidelity%s\n",
+            (long long)(o->kline_ns / SC_NS_PER_S), (*ins)->name,
+            o->kline_split ? ", taker-buy volume present" : "",
+            pr.precision ? " (spot prices stand in for the perpetual's)" : "");
+    return 0;
+}
+
+static int check_input(opts *o, const sc_instrument **ins) {
     sc_input_kinds ks;
     sc_input_detect_kinds(o->files, o->n_files, &ks);
     if (ks.outcome == SC_INPUT_KINDS_UNREADABLE || ks.outcome == SC_INPUT_KINDS_EMPTY) {
         fprintf(stderr, "scalper backtest: %s: unreadable or empty\n", o->files[ks.at]);
         return SC_EXIT_INPUT;
     }
-    if (ks.outcome == SC_INPUT_KINDS_MIXED || ks.kind != SC_INPUT_CAPTURE) {
-        fprintf(stderr, "scalper backtest: not yet: captures only (kline CSVs need bars "
-                        "fidelity, which the paper engine does not have)\n");
+    if (ks.outcome == SC_INPUT_KINDS_MIXED) {
+        fprintf(stderr,
+                "scalper backtest: %s and %s are of different kinds (capture, kline "
+                "CSV): one run reads one kind\n",
+                o->files[0], o->files[ks.at]);
         return SC_EXIT_USAGE;
+    }
+    if (ks.kind == SC_INPUT_KLINES) {
+        return check_klines(o, ins);
     }
     int rc = sc_input_capture_instrument("backtest", o->files, ins);
     if (rc == 0 && strcmp((*ins)->name, "usdm:BTCUSDT") != 0) {
@@ -357,8 +412,10 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
     pc.id_prefix = "bt";
     pc.strategy = true;
     pc.tf_ns = o->tf_ns;
+    pc.fidelity = o->klines ? SC_DP_FIDELITY_BARS : SC_DP_FIDELITY_L2;
+    pc.bars_flow = o->kline_split;
     s->res.ins = ins;
-    s->res.fidelity = "l2";
+    s->res.fidelity = o->klines ? "bars" : "l2";
     s->res.seed = pc.seed;
     s->res.params_version = s->cfg.params.version;
     s->res.latency = &s->lat;
@@ -377,7 +434,9 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
                             s->res.ks_tripped,
                             s->res.ks_reason,
                             o->interrupt_after,
-                            o->jsonl_path};
+                            o->jsonl_path,
+                            o->klines,
+                            o->kline_ns};
     if (sc_signals_install() != SC_OK) {
         fprintf(stderr, "scalper backtest: cannot install the signal handlers\n");
         return SC_EXIT_INTERNAL;

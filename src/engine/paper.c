@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/assert.h"
+#include "engine/bar_events.h"
 #include "engine/capture_bars.h"
 #include "engine/decision_path.h"
 #include "exec/fill_sim.h"
@@ -75,7 +76,8 @@ struct sc_paper {
     sc_risk_metrics *mx;
     sc_rulebook *rb;
     sc_sanity_filters filters;
-    sc_capture_bars *cb;
+    sc_capture_bars *cb; /* L2 fidelity: candles from the messages */
+    sc_bar_events *be;   /* bars fidelity: market events from the candles */
     sc_decision_path *dp;
     sc_position pos;
     sc_px pos_stop;
@@ -1061,7 +1063,7 @@ void sc_paper_on_timer(sc_paper *p, sc_ns now_ns) {
 sc_err sc_paper_on_message(sc_paper *p, sc_ns ts_local_ns, const char *json, size_t len,
                            sc_errinfo *err) {
     SC_ASSERT(p != NULL && json != NULL && !p->finished);
-    SC_ASSERT(p->cfg.strategy);
+    SC_ASSERT(p->cfg.strategy && p->cfg.fidelity == SC_DP_FIDELITY_L2);
     sc_err e = sc_decoder_decode(p->dec, json, len, ts_local_ns, &p->ev, err);
     if (e != SC_OK) {
         return e;
@@ -1076,6 +1078,44 @@ sc_err sc_paper_on_message(sc_paper *p, sc_ns ts_local_ns, const char *json, siz
     bars_step(p);
     after_event(p);
     return SC_OK;
+}
+
+sc_err sc_paper_on_bar_events(sc_paper *p, const sc_candle *k) {
+    SC_ASSERT(p != NULL && k != NULL && !p->finished && p->be != NULL);
+    sc_err e = sc_bar_events_begin(p->be, k);
+    if (e != SC_OK) {
+        p->st.errors++;
+        return e;
+    }
+    sc_event ev;
+    while (sc_bar_events_next(p->be, &ev)) {
+        p->st.messages++;
+        sc_paper_on_event(p, &ev);
+    }
+    return SC_OK;
+}
+
+sc_err sc_paper_on_bar_close(sc_paper *p, const sc_candle *k, sc_errinfo *err) {
+    SC_ASSERT(p != NULL && k != NULL && !p->finished && p->be != NULL);
+    sc_ns close_ns = k->open_ns + k->tf_ns;
+    p->now_ns = close_ns > p->now_ns ? close_ns : p->now_ns;
+    if (sc_fill_sim_advance(p->fs, p->now_ns) != SC_OK) {
+        p->st.errors++;
+    }
+    drain(p);
+    /* The synthetic book is the close's touch by construction (bar_events'
+     * final snapshot); its age inside the bar is an artefact of spreading
+     * the events over it, not a feed's staleness. */
+    if (p->book_ever_synced) {
+        p->book_update_ns = p->now_ns;
+    }
+    p->st.bars++;
+    sc_strategy_position sp = strategy_position(p);
+    sc_decision_path_set_position(p->dp, &sp);
+    sc_err e = sc_decision_path_on_bar(p->dp, k, NULL, err);
+    p->st.errors += e != SC_OK ? 1 : 0;
+    after_event(p);
+    return e;
 }
 
 void sc_paper_kill(sc_paper *p, sc_ns now_ns, const char *reason) {
@@ -1105,8 +1145,10 @@ bool sc_paper_stopping(const sc_paper *p) {
 void sc_paper_finish(sc_paper *p) {
     SC_ASSERT(p != NULL && !p->finished);
     if (p->cfg.strategy) {
-        (void)sc_capture_bars_finish(p->cb);
-        bars_step(p);
+        if (p->cb != NULL) {
+            (void)sc_capture_bars_finish(p->cb);
+            bars_step(p);
+        }
         sc_decision_path_finish(p->dp);
         drain(p);
     }
@@ -1158,7 +1200,9 @@ static bool config_ok(const sc_paper_config *c) {
     return c != NULL && c->ins != NULL && c->params != NULL &&
            sc_params_validate(c->params, NULL) == SC_OK && c->start_equity.e8 > 0 &&
            c->id_prefix != NULL && strlen(c->id_prefix) >= 1 &&
-           strlen(c->id_prefix) <= SC_ORDER_PREFIX_MAX && (!c->strategy || c->tf_ns > 0);
+           strlen(c->id_prefix) <= SC_ORDER_PREFIX_MAX && (!c->strategy || c->tf_ns > 0) &&
+           (c->fidelity == SC_DP_FIDELITY_L2 ||
+            (c->fidelity == SC_DP_FIDELITY_BARS && c->strategy));
 }
 
 static sc_err create_market(sc_paper *p) {
@@ -1202,18 +1246,26 @@ static sc_err create_risk(sc_paper *p) {
     if (e != SC_OK || !c->strategy) {
         return e;
     }
-    sc_capture_bars_config cbc;
-    memset(&cbc, 0, sizeof(cbc));
-    cbc.ins = c->ins;
-    cbc.tf_ns = c->tf_ns;
-    cbc.book.window_ticks = c->book_window_ticks;
-    e = sc_capture_bars_create(&cbc, &p->cb);
+    if (c->fidelity == SC_DP_FIDELITY_BARS) {
+        sc_bar_events_config bec;
+        memset(&bec, 0, sizeof(bec));
+        bec.ins = c->ins;
+        e = sc_bar_events_create(&bec, &p->be);
+    } else {
+        sc_capture_bars_config cbc;
+        memset(&cbc, 0, sizeof(cbc));
+        cbc.ins = c->ins;
+        cbc.tf_ns = c->tf_ns;
+        cbc.book.window_ticks = c->book_window_ticks;
+        e = sc_capture_bars_create(&cbc, &p->cb);
+    }
     sc_decision_path_config dpc;
     memset(&dpc, 0, sizeof(dpc));
     dpc.ins = c->ins;
     dpc.params = &p->params;
     dpc.tf_ns = c->tf_ns;
-    dpc.fidelity = SC_DP_FIDELITY_L2;
+    dpc.fidelity = c->fidelity;
+    dpc.bars_flow = c->bars_flow;
     dpc.advisor = c->advisor;
     dpc.on_record = on_dp_record;
     dpc.ctx = p;
@@ -1251,6 +1303,7 @@ void sc_paper_destroy(sc_paper *p) {
     }
     sc_decision_path_destroy(p->dp);
     sc_capture_bars_destroy(p->cb);
+    sc_bar_events_destroy(p->be);
     sc_rulebook_destroy(p->rb);
     sc_risk_metrics_destroy(p->mx);
     sc_killswitch_destroy(p->ks);

@@ -198,6 +198,10 @@ typedef struct {
     sc_ns tf_ns;
     const sc_advisor_config *advisor; /* strategy's advisor; NULL = rules */
     uint32_t book_window_ticks;       /* 0 = the book's default */
+    /* L2 (captures, sc_paper_on_message) or BARS (candles: sc_paper_on_bar_*;
+     * strategy required; bars_flow as in engine/decision_path.h). */
+    sc_dp_fidelity fidelity;
+    bool bars_flow;
     sc_paper_decision_fn on_decision; /* NULL: decisions are not passed on */
     void *decision_ctx;
 } sc_paper_config;
@@ -242,6 +246,19 @@ void sc_paper_on_event(sc_paper *p, const sc_event *ev);
  * when none). Entries and exits are built and acted on as above. */
 void sc_paper_on_decision(sc_paper *p, sc_ns now_ns, const sc_signal *sig,
                           const sc_decision_answer *ans, const sc_decision_verdict *why);
+/* Bars fidelity (cfg.fidelity BARS). One closed input candle (a kline): its
+ * synthetic market events (engine/bar_events.h: the path as trades at a
+ * moving one-level-per-tick book, a mark at the close) go through the event
+ * path above, so resting orders fill when the path trades through them and
+ * the protective checks and the kill switch see every point. SC_ERR_RANGE:
+ * a candle bar_events refuses (nothing changes, counted in errors). */
+sc_err sc_paper_on_bar_events(sc_paper *p, const sc_candle *k);
+/* Bars fidelity. A closed candle of the strategy's timeframe (the klines
+ * merged up, or a kline itself), decided on at its close: the decision path
+ * at bars fidelity, with the real paper position; its decisions are acted
+ * on at the close's time. Call after the events of the last kline inside
+ * it. Errors are the decision path's (counted, nothing changes). */
+sc_err sc_paper_on_bar_close(sc_paper *p, const sc_candle *k, sc_errinfo *err);
 /* A timer tick at now_ns with no market event (protective checks, kill
  * switch, retries). */
 void sc_paper_on_timer(sc_paper *p, sc_ns now_ns);

@@ -1,5 +1,6 @@
 /* scalper backtest, run as a user runs it: usage errors, kline input
- * refused (exit 2), then on the demo capture (and the real one when the
+ * mixed with a capture or split to a finer timeframe refused (exit 2), then
+ * on the demo capture (and the real one when the
  * shared data is present, with a low entry threshold so trades happen):
  * exit 0, report.json parses with every required key, scalper.db's row
  * counts match the report, every decision is in the database and in the
@@ -23,6 +24,9 @@
 enum { CMD_MAX = 4 * SC_TEST_PATH_MAX };
 
 #define CAPTURE_REL "binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"
+#define KLINES_USDM_REL "binance_usdm_klines_1m_signalbot/BTCUSDT_PERP_1m_20250606_20250616.csv.zst"
+#define KLINES_MONTH_REL                                                                           \
+    "bybit_linear_klines_1m_crypto_backtester/BTCUSDT_linear_1m_20250530_20250629.csv.zst"
 
 static int run(const char *args) {
     char cmd[CMD_MAX];
@@ -260,11 +264,47 @@ static void test_usage(void **state) {
     snprintf(kl, sizeof(kl), "%s/k.csv", tmp);
     FILE *f = fopen(kl, "w");
     assert_non_null(f);
-    fprintf(f, "open_time,open,high,low,close,volume\n1717632000000,1,2,0.5,1.5,10\n");
+    fprintf(f, "open_time,open,high,low,close,volume\n1717632000000,1,2,0.5,1.5,10\n"
+               "1717632060000,1.5,2,1,1.5,10\n1717632120000,1.5,2,1,1.5,10\n");
     fclose(f);
     char args[CMD_MAX];
-    snprintf(args, sizeof(args), "backtest --data '%s' --out '%s/o'", kl, tmp);
-    assert_int_equal(run(args), 2);
+    snprintf(args, sizeof(args), "backtest --data '%s' --out '%s/o' --timeframe 1s", kl, tmp);
+    assert_int_equal(run(args), 2); /* klines are merged up, never split */
+    char demo[SC_TEST_PATH_MAX];
+    sc_test_source_path("tests/data/demo_capture.txt", demo, sizeof(demo));
+    snprintf(args, sizeof(args), "backtest --data '%s' '%s' --out '%s/o'", demo, kl, tmp);
+    assert_int_equal(run(args), 2); /* a capture and a kline CSV in one run */
+}
+
+/* Bars fidelity: the 10 days of Binance USD-M 1m klines (twice untimed and
+ * once timed, as above), then a whole month of perpetual 1m klines (Bybit:
+ * the only full month on the perpetual's grid in the shared data). */
+static void test_klines(void **state) {
+    (void)state;
+    char data[SC_TEST_PATH_MAX];
+    SC_REQUIRE_SHARED(KLINES_USDM_REL, data);
+    char tmp[SC_TEST_PATH_MAX];
+    sc_test_tmpdir(tmp, sizeof(tmp));
+    char state_arg[SC_TEST_PATH_MAX + 32];
+    snprintf(state_arg, sizeof(state_arg), "--state '%s/none.kill'", tmp);
+    (void)twice(data, state_arg);
+    char month[SC_TEST_PATH_MAX];
+    SC_REQUIRE_SHARED(KLINES_MONTH_REL, month);
+    char args[3 * CMD_MAX], dir[SC_TEST_PATH_MAX + 16], hex[SC_SHA256_HEX_LEN + 1];
+    snprintf(dir, sizeof(dir), "%s/month", tmp);
+    snprintf(args, sizeof(args), "backtest --data '%s' --out '%s' --quiet --no-timing %s", month,
+             dir, state_arg);
+    assert_int_equal(run(args), 0);
+    json_t *r = load_report(dir);
+    assert_string_equal(json_string_value(json_object_get(r, "fidelity")), "bars");
+    assert_int_equal(json_integer_value(json_object_get(r, "events")), 43200); /* 30 days */
+    assert_string_equal(json_string_value(json_object_get(r, "funding_usdt")), "0.00000000");
+    check_db(dir, r, hex);
+    print_message(
+        "backtest: a month of 1m klines: %lld trades, %lld decisions\n",
+        (long long)json_integer_value(json_object_get(r, "trades")),
+        (long long)json_integer_value(json_object_get(json_object_get(r, "db_rows"), "decisions")));
+    json_decref(r);
 }
 
 static void test_demo(void **state) {
@@ -382,6 +422,7 @@ int main(void) {
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_demo),
         cmocka_unit_test(test_real),
+        cmocka_unit_test(test_klines),
         cmocka_unit_test(test_kill_and_interrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
