@@ -4,7 +4,6 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SHARED ?= $(abspath ../shared/data)
 DEPS_STAMP := build/.deps-ok
-DEMO_CAPTURE := tests/data/demo_capture.txt
 
 .PHONY: all deps build bin asan test test-release test-asan bench demo fuzz fuzz-build lint format clean help
 
@@ -48,15 +47,13 @@ bench: build
 	@tools/run-bench build/release "$(SHARED)"
 
 demo: bin
-	@build/release/scalper replay-check $(DEMO_CAPTURE)
-	@echo; echo "== a simulated 5-minute session with a flash crash and a spread blowout (seed 7) =="
-	@build/release/scalper simulate --seed 7 --seconds 300 --stress crash,blowout --out build/demo_sim.txt
-	@build/release/scalper replay-check --quiet build/demo_sim.txt
+	@echo "== scalper demo: a simulated 15-minute BTCUSDT session (seed 7, flash crash and spread blowout) through the whole engine, offline =="
+	@build/release/scalper demo --out build/demo --quiet
 	@if [ -d "$(SHARED)/binance_ws_capture_hftbacktest/usdm" ]; then \
-	  echo; echo "== real capture: Binance USD-M BTCUSDT, 2024-08-08 window =="; \
-	  build/release/scalper replay-check "$(SHARED)/binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"; \
-	  echo; echo "== strategy layer on the same window, 1s candles (signal study, not a backtest) =="; \
-	  build/release/scalper signals --quiet --timeframe 1s "$(SHARED)/binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"; \
+	  echo; echo "== real capture: Binance USD-M BTCUSDT, 2024-08-08 window, backtest with 1s candles =="; \
+	  build/release/scalper backtest --quiet --timeframe 1s --out build/demo-real --state build/demo-real.kill \
+	    --data "$(SHARED)/binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst" && \
+	  build/release/scalper report build/demo-real --trades 10; \
 	fi
 
 fuzz-build: deps

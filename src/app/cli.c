@@ -33,6 +33,11 @@ static void print_help(FILE *f) {
             "                        the whole engine over captures: audit database, blunder\n"
             "                        labels, report.json and report.md ('scalper backtest\n"
             "                        --help')\n"
+            "  demo                  a simulated session through the whole engine, offline:\n"
+            "                        simulate, backtest, print the report ('scalper demo\n"
+            "                        --help')\n"
+            "  report DIR|DB         a stored run's report again, trades filtered by blunder\n"
+            "                        label, regime, side, UTC hour ('scalper report --help')\n"
             "  version               print the version\n"
             "  help                  this text ('scalper COMMAND --help' for a command)\n\n"
             "exit codes: 0 ok, 1 findings (e.g. gaps or BBO mismatches), 2 bad usage,\n"
@@ -78,6 +83,12 @@ int sc_cli_main(int argc, char **argv) {
     }
     if (strcmp(cmd, "backtest") == 0) {
         return sc_cmd_backtest(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "demo") == 0) {
+        return sc_cmd_demo(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return sc_cmd_report(argc - 1, argv + 1);
     }
     fprintf(stderr, "scalper: unknown command '%s' (try 'scalper help')\n", cmd);
     return SC_EXIT_USAGE;

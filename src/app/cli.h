@@ -27,5 +27,7 @@ int sc_cmd_signals(int argc, char **argv);
 int sc_cmd_kill(int argc, char **argv);
 int sc_cmd_simulate(int argc, char **argv);
 int sc_cmd_backtest(int argc, char **argv);
+int sc_cmd_demo(int argc, char **argv);
+int sc_cmd_report(int argc, char **argv);
 
 #endif
