@@ -313,8 +313,19 @@ sc_err sc_capture_bars_on_message(sc_capture_bars *cb, sc_ns ts_local_ns, const 
     if (e != SC_OK) {
         return e;
     }
-    if (ev.kind == SC_EV_TRADE || ev.kind == SC_EV_AGG_TRADE) {
-        const sc_trade *tr = &ev.u.trade;
+    return sc_capture_bars_on_event(cb, &ev, err);
+}
+
+sc_err sc_capture_bars_on_event(sc_capture_bars *cb, const sc_event *ev, sc_errinfo *err) {
+    SC_ASSERT(cb != NULL && ev != NULL);
+    if (cb->finished) {
+        return SC_ERR_STATE;
+    }
+    if (queue_free(cb) < SC_CAPTURE_BARS_PER_CALL) {
+        return SC_ERR_FULL;
+    }
+    if (ev->kind == SC_EV_TRADE || ev->kind == SC_EV_AGG_TRADE) {
+        const sc_trade *tr = &ev->u.trade;
         if (tr->px.ticks <= 0 || tr->qty.steps <= 0) {
             return trade_refused(err, tr->px.ticks <= 0 ? "p" : "q", "a value > 0");
         }
@@ -323,11 +334,11 @@ sc_err sc_capture_bars_on_message(sc_capture_bars *cb, sc_ns ts_local_ns, const 
         }
     }
     cb->st.messages++;
-    sc_ns t = event_time(&ev);
+    sc_ns t = event_time(ev);
     if (t > 0) {
         advance_clock(cb, t);
     }
-    e = on_event(cb, &ev, err);
+    sc_err e = on_event(cb, ev, err);
     drain(cb);
     SC_ASSERT(cb->q_len <= SC_CAPTURE_BARS_QUEUE);
     return e;

@@ -109,6 +109,9 @@ void sc_capture_bars_destroy(sc_capture_bars *cb);
 /* One captured message (the JSON of one capture line). */
 sc_err sc_capture_bars_on_message(sc_capture_bars *cb, sc_ns ts_local_ns, const char *json,
                                   size_t len, sc_errinfo *err);
+/* The same, for a message already decoded by the caller with a decoder of
+ * the same instrument (engine/paper.c: one decode per message). */
+sc_err sc_capture_bars_on_event(sc_capture_bars *cb, const sc_event *ev, sc_errinfo *err);
 /* End of input: closes the candles whose end the clock reached and drops
  * the rest (see above). Call once; on_message is refused afterwards. */
 sc_err sc_capture_bars_finish(sc_capture_bars *cb);

@@ -711,6 +711,9 @@ static sc_order_purpose protect_due(const sc_paper *p) {
 
 /* Protective exits and the kill switch's flatten. */
 static void protect_step(sc_paper *p) {
+    if (p->pos.qty_steps == 0 && sc_order_manager_stats_get(p->om).live_n == 0) {
+        return; /* flat with nothing live: nothing to protect, cancel or flatten */
+    }
     bool killed = p->stopping || sc_killswitch_is_tripped(p->ks, p->now_ns);
     sc_order_purpose due = killed ? SC_PURPOSE_FLATTEN : SC_PURPOSE_ENTRY;
     if (p->pos.qty_steps != 0 && due == SC_PURPOSE_ENTRY) {
@@ -1070,7 +1073,7 @@ sc_err sc_paper_on_message(sc_paper *p, sc_ns ts_local_ns, const char *json, siz
     }
     p->st.messages++;
     sc_paper_on_event(p, &p->ev);
-    e = sc_capture_bars_on_message(p->cb, ts_local_ns, json, len, err);
+    e = sc_capture_bars_on_event(p->cb, &p->ev, err); /* decoded once, above */
     if (e != SC_OK && e != SC_ERR_RANGE && e != SC_ERR_OVERFLOW) {
         return e;
     }

@@ -738,7 +738,11 @@ sc_err sc_fill_sim_on_depth(sc_fill_sim *s, const sc_depth *d, sc_ns ts_ns) {
         return SC_ERR_FULL;
     }
     run_due(s, ts_ns);
-    if (s->cfg.book != NULL) {
+    bool resting = false; /* nothing to follow: skip the levels x slots walk */
+    for (uint32_t k = 0; k < s->n_slots && !resting; k++) {
+        resting = s->slots[k].state == SLOT_RESTING;
+    }
+    if (s->cfg.book != NULL && (resting || s->n_cons > 0)) {
         depth_side(s, SC_SIDE_BUY, d->bids, d->n_bids);
         depth_side(s, SC_SIDE_SELL, d->asks, d->n_asks);
     }
