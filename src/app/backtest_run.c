@@ -724,6 +724,7 @@ static sc_err create_all(bt *b) {
     memset(&sc, 0, sizeof(sc));
     sc.path = cfg->db_path;
     sc.mode = SC_TRADE_STORE_BATCH;
+    sc.batch_records = cfg->batch_records;
     sc_err e = sc_trade_store_open(&sc, &b->st, &b->ei);
     if (e != SC_OK) {
         fail(b, "opening the database", e);

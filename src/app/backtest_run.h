@@ -56,6 +56,7 @@ typedef struct {
      * rows of kline_ns merged up to paper->tf_ns; events are klines. */
     bool klines;
     sc_ns kline_ns;
+    uint32_t batch_records; /* records per commit; 0 = the store's default */
 } sc_bt_run_config;
 
 /* Signals (app/signals.h, installed by the caller) are polled after every
