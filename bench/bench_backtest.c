@@ -37,16 +37,7 @@
 #include "engine/paper.h"
 #include "store/trade_store.h"
 
-enum { RUNS = 5, WINDOWS = 4, FILES_MAX = 2, ERR_TEXT_MAX = 1024, PATH_MAX_ = 4096 };
-
-static const char *const k_windows[WINDOWS][FILES_MAX] = {
-    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20230404.txt.zst",
-     "binance_ws_capture_hftbacktest/usdm/btcusdt_20230405.txt.zst"},
-    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20240718.txt.zst",
-     "binance_ws_capture_hftbacktest/usdm/btcusdt_20240719.txt.zst"},
-    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst", NULL},
-    {"binance_ws_capture_collect_binancefutures/btcusdt_20220811.txt.zst", NULL},
-};
+enum { RUNS = 5, WINDOWS = SC_BENCH_USDM_WINDOWS, ERR_TEXT_MAX = 1024, PATH_MAX_ = 4096 };
 
 typedef struct {
     sc_config cfg;
@@ -122,23 +113,11 @@ static int load_windows(const char *dir, sc_bench_capture *ws, size_t *msgs) {
         printf("bench_backtest: skipped: the shared data folder %s is absent\n", dir);
         return -1;
     }
+    if (sc_bench_usdm_windows_load(dir, "bench_backtest", ws) != 0) {
+        return 1;
+    }
     *msgs = 0;
     for (int w = 0; w < WINDOWS; w++) {
-        char paths[FILES_MAX][PATH_MAX_];
-        const char *pp[FILES_MAX];
-        size_t n = 0;
-        for (; n < FILES_MAX && k_windows[w][n] != NULL; n++) {
-            if (!sc_bench_path(dir, k_windows[w][n], paths[n], sizeof(paths[n]))) {
-                fprintf(stderr, "bench_backtest: %s: missing or unreadable\n", paths[n]);
-                return 1;
-            }
-            pp[n] = paths[n];
-        }
-        char err[ERR_TEXT_MAX];
-        if (sc_bench_capture_load(pp, n, &ws[w], err, sizeof(err)) != 0) {
-            fprintf(stderr, "bench_backtest: %s: %s\n", pp[0], err);
-            return 1;
-        }
         *msgs += ws[w].n;
     }
     return 0;

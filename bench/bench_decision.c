@@ -47,7 +47,7 @@
 #include "risk/veto.h"
 
 enum {
-    WINDOWS = 4,
+    WINDOWS = SC_BENCH_USDM_WINDOWS,
     FILES_MAX = 2,
     PASSES_ENGINE = 5,
     PASSES_L2 = 20,
@@ -58,15 +58,6 @@ enum {
     TIMER_PAIRS = 1000000,
     ERR_TEXT_MAX = 1024,
     PATH_TEXT_MAX = 4096
-};
-
-static const char *const k_windows[WINDOWS][FILES_MAX] = {
-    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20230404.txt.zst",
-     "binance_ws_capture_hftbacktest/usdm/btcusdt_20230405.txt.zst"},
-    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20240718.txt.zst",
-     "binance_ws_capture_hftbacktest/usdm/btcusdt_20240719.txt.zst"},
-    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst", NULL},
-    {"binance_ws_capture_collect_binancefutures/btcusdt_20220811.txt.zst", NULL},
 };
 
 static const char *const k_klines[KLINE_FILES] = {
@@ -111,24 +102,7 @@ typedef struct {
 /* ---- inputs --------------------------------------------------------------------- */
 
 static int load_captures(bench *b, const char *dir) {
-    for (int w = 0; w < WINDOWS; w++) {
-        char paths[FILES_MAX][PATH_TEXT_MAX];
-        const char *pp[FILES_MAX];
-        size_t n = 0;
-        for (; n < FILES_MAX && k_windows[w][n] != NULL; n++) {
-            if (!sc_bench_path(dir, k_windows[w][n], paths[n], sizeof(paths[n]))) {
-                fprintf(stderr, "bench_decision: %s: missing or unreadable\n", paths[n]);
-                return 1;
-            }
-            pp[n] = paths[n];
-        }
-        char err[ERR_TEXT_MAX];
-        if (sc_bench_capture_load(pp, n, &b->ws[w], err, sizeof(err)) != 0) {
-            fprintf(stderr, "bench_decision: %s: %s\n", pp[0], err);
-            return 1;
-        }
-    }
-    return 0;
+    return sc_bench_usdm_windows_load(dir, "bench_decision", b->ws);
 }
 
 static int push_bar(series *s, size_t *cap, const sc_capture_bar *bar) {

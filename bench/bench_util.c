@@ -272,3 +272,36 @@ void sc_bench_timer_overhead(sc_bench_hist *h, size_t n) {
         sc_bench_hist_add(h, t1 - t0);
     }
 }
+
+enum { WINDOW_FILES_MAX = 2, WINDOW_PATH_MAX = 4096, WINDOW_ERR_MAX = 1024 };
+
+static const char *const k_usdm_windows[SC_BENCH_USDM_WINDOWS][WINDOW_FILES_MAX] = {
+    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20230404.txt.zst",
+     "binance_ws_capture_hftbacktest/usdm/btcusdt_20230405.txt.zst"},
+    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20240718.txt.zst",
+     "binance_ws_capture_hftbacktest/usdm/btcusdt_20240719.txt.zst"},
+    {"binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst", NULL},
+    {"binance_ws_capture_collect_binancefutures/btcusdt_20220811.txt.zst", NULL},
+};
+
+int sc_bench_usdm_windows_load(const char *dir, const char *who,
+                               sc_bench_capture ws[SC_BENCH_USDM_WINDOWS]) {
+    for (int w = 0; w < SC_BENCH_USDM_WINDOWS; w++) {
+        char paths[WINDOW_FILES_MAX][WINDOW_PATH_MAX];
+        const char *pp[WINDOW_FILES_MAX];
+        size_t n = 0;
+        for (; n < WINDOW_FILES_MAX && k_usdm_windows[w][n] != NULL; n++) {
+            if (!sc_bench_path(dir, k_usdm_windows[w][n], paths[n], sizeof(paths[n]))) {
+                fprintf(stderr, "%s: %s: missing or unreadable\n", who, paths[n]);
+                return 1;
+            }
+            pp[n] = paths[n];
+        }
+        char err[WINDOW_ERR_MAX];
+        if (sc_bench_capture_load(pp, n, &ws[w], err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s: %s: %s\n", who, pp[0], err);
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -58,6 +58,15 @@ int sc_bench_capture_load(const char *const *paths, size_t n_paths, sc_bench_cap
                           char *err, size_t err_cap);
 void sc_bench_capture_free(sc_bench_capture *c);
 
+/* The USD-M capture windows of ../shared/data (a window: one or two files
+ * read as one stream): the three hftbacktest windows and the short
+ * collect-binancefutures sample. */
+enum { SC_BENCH_USDM_WINDOWS = 4 };
+/* Loads every window into ws. 0 ok; 1 a file missing or unreadable (printed
+ * as "<who>: <path>: <why>"). */
+int sc_bench_usdm_windows_load(const char *dir, const char *who,
+                               sc_bench_capture ws[SC_BENCH_USDM_WINDOWS]);
+
 /* ---- latency histogram ---------------------------------------------------------- */
 
 /* Exact (1 ns buckets) below SC_BENCH_HIST_EXACT_NS; above, log-linear:

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/decision_logger.h"
+#include "core/rng.h"
 #include "store/trade_store.h"
 
 enum {
@@ -231,13 +232,6 @@ static void test_failed_writer_refuses(void **state) {
 
 /* ---- SIGKILL ---------------------------------------------------------------- */
 
-static uint64_t splitmix(uint64_t *x) {
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* The child: a paper-mode logger (thread, durable store); after each flush
  * the number of entries committed so far goes to the pipe. */
 static void kill_child(const char *path, int fd) {
@@ -282,8 +276,8 @@ static void kill_child(const char *path, int fd) {
     _exit(0);
 }
 
-static int64_t kill_once(const char *path, uint64_t *rng) {
-    uint64_t wait_acks = 1 + splitmix(rng) % KILL_WAIT_ACKS_MAX;
+static int64_t kill_once(const char *path, sc_rng *rng) {
+    uint64_t wait_acks = 1 + sc_rng_next(rng) % KILL_WAIT_ACKS_MAX;
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -311,7 +305,8 @@ static int64_t kill_once(const char *path, uint64_t *rng) {
 
 static void test_sigkill_loses_no_acknowledged_entry(void **state) {
     fixture *f = *state;
-    uint64_t rng = UINT64_C(61124);
+    sc_rng rng;
+    sc_rng_seed(&rng, UINT64_C(61124));
     for (int round = 0; round < KILL_ROUNDS; round++) {
         char path[SC_TEST_PATH_MAX + 48];
         snprintf(path, sizeof(path), "%s/kill%d.db", f->dir, round);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ai/param_store.h"
+#include "core/rng.h"
 #include "store/trade_store.h"
 
 enum {
@@ -857,13 +858,6 @@ static void test_schema_1_read_then_migrated(void **state) {
 
 /* ---- durable mode: SIGKILL at seeded moments -------------------------------------- */
 
-static uint64_t splitmix(uint64_t *x) {
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 static void send_ack(int fd, char kind, int64_t id) {
     unsigned char buf[CRASH_ACK_BYTES];
     buf[0] = (unsigned char)kind;
@@ -1003,9 +997,9 @@ static void check_after_crash(const char *path, const acks *a) {
 }
 
 /* at_start: kill without waiting for an ack, so during open and migration. */
-static void crash_once(const char *path, uint64_t *rng, bool at_start, acks *a) {
-    uint64_t wait_acks = at_start ? 0 : splitmix(rng) % (CRASH_WAIT_ACKS_MAX + 1);
-    long extra_us = (long)(splitmix(rng) % 3000);
+static void crash_once(const char *path, sc_rng *rng, bool at_start, acks *a) {
+    uint64_t wait_acks = at_start ? 0 : sc_rng_next(rng) % (CRASH_WAIT_ACKS_MAX + 1);
+    long extra_us = (long)(sc_rng_next(rng) % 3000);
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -1034,7 +1028,8 @@ static void crash_once(const char *path, uint64_t *rng, bool at_start, acks *a) 
 
 static void test_sigkill_loses_no_acknowledged_record(void **state) {
     fixture *f = *state;
-    uint64_t rng = UINT64_C(20261124);
+    sc_rng rng;
+    sc_rng_seed(&rng, UINT64_C(20261124));
     acks a;
     f->acked = calloc(2 * (size_t)CRASH_RECORDS_MAX, sizeof(int64_t));
     assert_non_null(f->acked);
