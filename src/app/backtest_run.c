@@ -12,7 +12,6 @@
 #include "market/candles.h"
 #include "market/capture.h"
 #include "market/klines_csv.h"
-#include "market/decoder.h"
 #include "engine/decision_context.h"
 #include "store/blunder.h"
 #include "store/decision_logger.h"
@@ -47,7 +46,6 @@ typedef struct {
     const sc_bt_run_config *cfg;
     sc_bt_result *res;
     sc_paper *paper;
-    sc_decoder *dec;
     sc_dlog *dlog;
     sc_blunder *bl;
     sc_trade_store *st;
@@ -416,17 +414,12 @@ static void poll_blunders(bt *b, sc_ns now_ns) {
     }
 }
 
-/* The capture's trade prices for the analyzer. Messages the decoder
- * refuses are the paper engine's to report; here they are skipped. */
-static void side_feed(bt *b, const sc_capture_line *ln) {
-    sc_event ev;
-    sc_errinfo ei;
-    sc_errinfo_clear(&ei);
-    if (sc_decoder_decode(b->dec, ln->json, ln->json_len, ln->ts_local_ns, &ev, &ei) != SC_OK) {
-        return;
-    }
-    if (ev.kind == SC_EV_TRADE || ev.kind == SC_EV_AGG_TRADE) {
-        (void)sc_blunder_on_price(b->bl, ln->ts_local_ns, ev.u.trade.px); /* refusals counted */
+/* The message's trade price for the analyzer, from the engine's own decode.
+ * Messages the decoder refused are the engine's to report. */
+static void side_feed(bt *b) {
+    const sc_event *ev = sc_paper_last_event(b->paper);
+    if (ev != NULL && (ev->kind == SC_EV_TRADE || ev->kind == SC_EV_AGG_TRADE)) {
+        (void)sc_blunder_on_price(b->bl, ev->ts_local_ns, ev->u.trade.px); /* refusals counted */
     }
 }
 
@@ -517,7 +510,6 @@ static int feed(bt *b, sc_capture_reader *rd) {
         if (b->res->events == 0 && !begin(b, ln.ts_local_ns)) {
             break;
         }
-        side_feed(b, &ln);
         uint64_t bars0 = b->res->paper.bars;
         uint64_t t0 = mono_ns();
         e = sc_paper_on_message(b->paper, ln.ts_local_ns, ln.json, ln.json_len, &ei);
@@ -527,6 +519,7 @@ static int feed(bt *b, sc_capture_reader *rd) {
         if (b->res->paper.bars != bars0) { /* a candle closed: the decision path ran */
             sc_bt_latency_add(b->res->decision_latency, dt);
         }
+        side_feed(b);
         b->res->problems += e != SC_OK ? 1 : 0;
         b->res->events++;
         b->last_ns = ln.ts_local_ns > b->last_ns ? ln.ts_local_ns : b->last_ns;
@@ -730,7 +723,6 @@ static sc_err create_all(bt *b) {
         fail(b, "opening the database", e);
         return e;
     }
-    sc_decoder_config dc = {cfg->paper->ins, 0};
     sc_blunder_config bc = sc_blunder_config_default();
     bc.slots_max = BT_SLOTS;
     bc.points_max = BT_POINTS;
@@ -739,7 +731,6 @@ static sc_err create_all(bt *b) {
     pc.on_decision = on_decision;
     pc.decision_ctx = b;
     e = sc_paper_create(&pc, &b->paper);
-    e = e == SC_OK ? sc_decoder_create(&dc, &b->dec) : e;
     e = e == SC_OK ? sc_blunder_create(&bc, &b->bl) : e;
     sc_shutdown_config sdc = {b->paper, 0, 0};
     e = e == SC_OK ? sc_shutdown_create(&sdc, &b->sd) : e;
@@ -757,7 +748,6 @@ static void destroy_all(bt *b) {
     sc_shutdown_destroy(b->sd);
     sc_blunder_destroy(b->bl);
     sc_dlog_destroy(b->dlog);
-    sc_decoder_destroy(b->dec);
     sc_paper_destroy(b->paper);
     sc_trade_store_close(b->st);
     free(b->order_rows);

@@ -96,7 +96,8 @@ struct sc_paper {
     sc_paper_stats st;
     bool finished;
     bool stopping;           /* sc_paper_stop: entries refused, the kill path flattens */
-    sc_event ev;             /* scratch */
+    sc_event ev;             /* the last message decoded */
+    bool ev_valid;           /* ev is the last on_message's, decoded */
     sc_veto_verdict verdict; /* scratch */
     /* the decision being acted on (see "Decisions" in paper.h) */
     sc_paper_decision dcur;
@@ -1068,6 +1069,7 @@ sc_err sc_paper_on_message(sc_paper *p, sc_ns ts_local_ns, const char *json, siz
     SC_ASSERT(p != NULL && json != NULL && !p->finished);
     SC_ASSERT(p->cfg.strategy && p->cfg.fidelity == SC_DP_FIDELITY_L2);
     sc_err e = sc_decoder_decode(p->dec, json, len, ts_local_ns, &p->ev, err);
+    p->ev_valid = e == SC_OK;
     if (e != SC_OK) {
         return e;
     }
@@ -1081,6 +1083,11 @@ sc_err sc_paper_on_message(sc_paper *p, sc_ns ts_local_ns, const char *json, siz
     bars_step(p);
     after_event(p);
     return SC_OK;
+}
+
+const sc_event *sc_paper_last_event(const sc_paper *p) {
+    SC_ASSERT(p != NULL);
+    return p->ev_valid ? &p->ev : NULL;
 }
 
 sc_err sc_paper_on_bar_events(sc_paper *p, const sc_candle *k) {

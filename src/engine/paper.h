@@ -240,6 +240,10 @@ void sc_paper_destroy(sc_paper *p);
  * the decoder's error (err filled); nothing changes then. */
 sc_err sc_paper_on_message(sc_paper *p, sc_ns ts_local_ns, const char *json, size_t len,
                            sc_errinfo *err);
+/* The event the last sc_paper_on_message decoded (valid until the next
+ * call), or NULL when it failed: a caller that also wants the message's
+ * prices need not decode it again. */
+const sc_event *sc_paper_last_event(const sc_paper *p);
 /* One decoded market event at ev->ts_local_ns (no candles). */
 void sc_paper_on_event(sc_paper *p, const sc_event *ev);
 /* A decision on sig at now_ns (the advisor's answer and verdict; both NULL
