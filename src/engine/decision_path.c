@@ -177,7 +177,7 @@ static sc_err create_parts(sc_decision_path *dp) {
     sc_feature_pipeline_config pc = {dp->cfg.ins, dp->cfg.tf_ns,
                                      dp->cfg.fidelity == SC_DP_FIDELITY_L2};
     sc_err e = sc_feature_pipeline_create(&pc, &dp->pl);
-    sc_smc_config sc = {&dp->eff, dp->cfg.ins, 0};
+    sc_smc_config sc = {&dp->eff, dp->cfg.ins, 0, dp->cfg.quiet};
     if (e == SC_OK) {
         e = sc_smc_create(&sc, &dp->smc);
     }
@@ -186,7 +186,9 @@ static sc_err create_parts(sc_decision_path *dp) {
     if (e == SC_OK) {
         e = sc_regime_create(&rc, &dp->reg);
     }
-    sc_strategy_config stc = {&dp->eff, dp->cfg.ins};
+    /* the texts of a blocked evaluation are read only by its EVALUATION
+     * record (record_all); formatting them is most of the strategy's cost */
+    sc_strategy_config stc = {&dp->eff, dp->cfg.ins, !dp->cfg.record_all};
     if (e == SC_OK) {
         e = sc_strategy_create(&stc, &dp->st);
     }

@@ -50,6 +50,7 @@ _Static_assert((int)SC_STRATEGY_BLOCK_PRICE + 1 == (int)SC_STRATEGY_BLOCK_COUNT,
 struct sc_strategy {
     const sc_params *params;
     const sc_instrument *ins;
+    bool skip_blocked_text; /* see sc_strategy_config */
     /* the trail of the position being tracked */
     bool tracking;
     sc_strategy_pos_side trk_side;
@@ -113,6 +114,18 @@ static void reason_addf(sc_reason *arr, uint32_t *n, uint32_t cap, double contri
     r->contribution = contribution;
 }
 
+/* The text of a reason already counted (a filter's why). */
+static void reason_textf(sc_reason *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void reason_textf(sc_reason *r, const char *fmt, ...) {
+    SC_ASSERT(r != NULL && fmt != NULL);
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
+    SC_ASSERT(len >= 0); /* a longer text is cut, still NUL-terminated */
+}
+
 static const char *px_text(const sc_strategy *s, sc_px px, char *buf) {
     SC_ASSERT(s != NULL && buf != NULL);
     if (sc_px_format(s->ins, px, buf, PX_TEXT_MAX) < 0) {
@@ -152,6 +165,7 @@ sc_err sc_strategy_create(const sc_strategy_config *cfg, sc_strategy **out) {
     }
     s->params = cfg->params;
     s->ins = cfg->ins;
+    s->skip_blocked_text = cfg->skip_blocked_text;
     SC_ASSERT(!s->tracking && !s->has_trail);
     SC_ASSERT(par_int(s, SC_P_STRAT_ORDER_QTY_STEPS) <= SC_LIMIT_MAX_POSITION_STEPS);
     *out = s;
@@ -286,36 +300,51 @@ static double weight_sum(const sc_strategy *s) {
     return w;
 }
 
+/* list NULL: the caller wants no names (the check only). */
 static void list_add(char *list, const char *name) {
+    if (list == NULL) {
+        return;
+    }
     size_t n = strlen(list);
     SC_ASSERT(n < LIST_TEXT_MAX);
     int len = snprintf(list + n, LIST_TEXT_MAX - n, "%s%s", n > 0 ? ", " : "", name);
     SC_ASSERT(len > 0);
 }
 
-/* The required inputs (see the header); their names into list. An entry
- * also needs the ATR when a level is in ATRs; a reversal check does not. */
+/* The required inputs (see the header); their names into list, or none
+ * when list is NULL (nobody reads them: the exit check, a blocked
+ * evaluation without text). An entry also needs the ATR when a level is in
+ * ATRs; a reversal check does not. */
 static bool inputs_complete(const sc_strategy *s, const sc_strategy_inputs *in, bool for_entry,
                             char *list) {
     SC_ASSERT(s != NULL && in != NULL);
-    list[0] = '\0';
+    bool ok = true;
+    if (list != NULL) {
+        list[0] = '\0';
+    }
     if (par(s, SC_P_STRAT_W_IMBALANCE) > 0.0 && !in->imbalance_ok) {
+        ok = false;
         list_add(list, "book imbalance");
     }
     if (par(s, SC_P_STRAT_W_OFI) > 0.0 && !in->ofi_ok) {
+        ok = false;
         list_add(list, "OFI");
     }
     if (par(s, SC_P_STRAT_W_TRADE_FLOW) > 0.0 && !in->flow_ok) {
+        ok = false;
         list_add(list, "trade flow");
     }
     if (for_entry && atr_mode(s) && !(in->atr_ok && in->atr_ticks > 0.0)) {
+        ok = false;
         list_add(list, "ATR (ATR stops)");
     }
     if (!(weight_sum(s) > 0.0)) {
+        ok = false;
         list_add(list, "weights (every strategy.w_* is 0)");
     }
-    SC_ASSERT(strlen(list) < LIST_TEXT_MAX);
-    return list[0] == '\0';
+    SC_ASSERT(list == NULL || strlen(list) < LIST_TEXT_MAX);
+    SC_ASSERT(list == NULL || ok == (list[0] == '\0')); /* every missing input is named */
+    return ok;
 }
 
 /* Momentum: mean of the EMA gap in ATRs and the centred RSI, when present. */
@@ -413,14 +442,21 @@ static void candle_detail(const sc_strategy_inputs *in, const score_parts *p, in
     SC_ASSERT(n > 0);
 }
 
-/* One reason per component with a non-zero contribution. */
+/* One reason per component with a non-zero contribution; without text
+ * (counted, contribution set, text "") when text is false. */
 static void component_reasons(const sc_strategy *s, const sc_strategy_inputs *in,
-                              const score_parts *p, sc_signal *sig) {
+                              const score_parts *p, bool text, sc_signal *sig) {
     SC_ASSERT(sig->n_reasons == 0);
     SC_ASSERT(p->w_sum > 0.0);
     for (int i = 0; i < COMP_COUNT; i++) {
         double contrib = p->w[i] * p->c[i] / p->w_sum;
         if (!p->present[i] || contrib == 0.0) {
+            continue;
+        }
+        if (!text) {
+            SC_ASSERT(sig->n_reasons < SC_SIGNAL_REASONS_MAX);
+            SC_ASSERT(sig->reasons[sig->n_reasons].text[0] == '\0'); /* cleared by signal_init */
+            sig->reasons[sig->n_reasons++].contribution = contrib;
             continue;
         }
         char t1[PX_TEXT_MAX], t2[PX_TEXT_MAX], detail[LIST_TEXT_MAX];
@@ -450,15 +486,28 @@ static void component_reasons(const sc_strategy *s, const sc_strategy_inputs *in
 
 /* ---- entry filters ----------------------------------------------------- */
 
-static sc_reason *block_slot(sc_strategy_eval *ev, sc_strategy_block b) {
+/* Marks filter b as blocking and counts its why; returns the why to write
+ * its text into, or NULL when the strategy skips the texts of blocked
+ * evaluations (any block means the evaluation ends blocked). */
+static sc_reason *block_add(const sc_strategy *s, sc_strategy_eval *ev, sc_strategy_block b) {
     SC_ASSERT(b > SC_STRATEGY_BLOCK_NONE && (int)b < (int)SC_STRATEGY_BLOCK_COUNT);
     SC_ASSERT((ev->blocked_mask & (1u << b)) == 0); /* each filter blocks once */
+    SC_ASSERT(ev->n_why < SC_STRATEGY_BLOCK_COUNT);
     ev->blocked_mask |= 1u << b;
-    return ev->why;
+    sc_reason *r = &ev->why[ev->n_why++];
+    r->contribution = 0.0;
+    return s->skip_blocked_text ? NULL : r;
 }
 
-#define BLOCK(ev, b, ...)                                                                          \
-    reason_addf(block_slot((ev), (b)), &(ev)->n_why, SC_STRATEGY_BLOCK_COUNT, 0.0, __VA_ARGS__)
+/* A macro so that the text's arguments (prices formatted, parameters read)
+ * are not even evaluated when no text is wanted. */
+#define BLOCK(s, ev, b, ...)                                                                       \
+    do {                                                                                           \
+        sc_reason *why_ = block_add((s), (ev), (b));                                               \
+        if (why_ != NULL) {                                                                        \
+            reason_textf(why_, __VA_ARGS__);                                                       \
+        }                                                                                          \
+    } while (0)
 
 static void check_state(const sc_strategy *s, const sc_strategy_inputs *in, sc_strategy_eval *ev) {
     const sc_strategy_position *pos = &in->pos;
@@ -466,31 +515,32 @@ static void check_state(const sc_strategy *s, const sc_strategy_inputs *in, sc_s
     SC_ASSERT(pos->side == SC_STRATEGY_FLAT || pos->side == SC_STRATEGY_LONG ||
               pos->side == SC_STRATEGY_SHORT);
     if (pos->side != SC_STRATEGY_FLAT) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_POSITION_OPEN, "position open (%s %s @ %s)",
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_POSITION_OPEN, "position open (%s %s @ %s)",
               sc_strategy_pos_side_name(pos->side), qty_text(s, pos->qty.steps, false, t1),
               px_text(s, pos->entry_px, t2));
     }
     if (pos->entry_order_working) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_ORDER_WORKING, "entry order working");
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_ORDER_WORKING, "entry order working");
     }
     int64_t cooldown_s = par_int(s, SC_P_STRAT_COOLDOWN_S);
     SC_ASSERT(cooldown_s >= 0 && cooldown_s <= 600);
     if (pos->last_exit_ns != 0 && in->ts_ns - pos->last_exit_ns < cooldown_s * SC_NS_PER_S) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_COOLDOWN, "cooldown: %.3f s since the last exit < %lld s",
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_COOLDOWN, "cooldown: %.3f s since the last exit < %lld s",
               (double)(in->ts_ns - pos->last_exit_ns) / (double)SC_NS_PER_S, (long long)cooldown_s);
     }
 }
 
-static void check_context(const sc_strategy_inputs *in, sc_strategy_eval *ev) {
+static void check_context(const sc_strategy *s, const sc_strategy_inputs *in,
+                          sc_strategy_eval *ev) {
     SC_ASSERT((unsigned)in->regime < SC_REGIME_COUNT);
     SC_ASSERT(in->vol_regime >= SC_VOLATILITY_REGIME_LOW &&
               in->vol_regime <= SC_VOLATILITY_REGIME_EXTREME);
     if (in->regime == SC_REGIME_VOLATILE || in->regime == SC_REGIME_ILLIQUID ||
         in->regime == SC_REGIME_NEWS_SHOCK) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_REGIME, "regime %s: no entry", sc_regime_name(in->regime));
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_REGIME, "regime %s: no entry", sc_regime_name(in->regime));
     }
     if (in->vol_ok && in->vol_regime == SC_VOLATILITY_REGIME_EXTREME) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_VOLATILITY, "volatility class %s: no entry",
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_VOLATILITY, "volatility class %s: no entry",
               sc_volatility_regime_name(in->vol_regime));
     }
 }
@@ -505,12 +555,12 @@ static sc_strategy_pos_side check_score(const sc_strategy *s, const sc_strategy_
                                 : p->s < 0.0 ? SC_STRATEGY_SHORT
                                              : SC_STRATEGY_FLAT;
     if (side == SC_STRATEGY_FLAT || score < min) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_SCORE_LOW, "score %.3f < entry_score_min %.2f", score, min);
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_SCORE_LOW, "score %.3f < entry_score_min %.2f", score, min);
     }
     sc_bias against = side == SC_STRATEGY_LONG ? SC_BIAS_BEARISH : SC_BIAS_BULLISH;
     if (side != SC_STRATEGY_FLAT && sc_params_get_bool(s->params, SC_P_STRAT_HTF_FILTER) &&
         in->htf_bias == against) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_HTF_BIAS, "htf bias %s against %s (htf_filter on)",
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_HTF_BIAS, "htf bias %s against %s (htf_filter on)",
               sc_bias_name(in->htf_bias), sc_strategy_pos_side_name(side));
     }
     return side;
@@ -551,7 +601,7 @@ static void build_entry(sc_strategy *s, const sc_strategy_inputs *in, sc_strateg
     double atr = in->atr_ok ? in->atr_ticks : 0.0;
     sc_px stop, target;
     if (px.ticks <= 0 || !sc_strategy_levels(s, side, px, atr, &stop, &target)) {
-        BLOCK(ev, SC_STRATEGY_BLOCK_PRICE, "entry %lld ticks: stop or target out of range",
+        BLOCK(s, ev, SC_STRATEGY_BLOCK_PRICE, "entry %lld ticks: stop or target out of range",
               (long long)px.ticks);
         return;
     }
@@ -594,16 +644,16 @@ void sc_strategy_evaluate(sc_strategy *s, const sc_strategy_inputs *in, sc_strat
     s->counters.evaluations++;
     bool touch = touch_valid(in);
     if (!touch) {
-        BLOCK(out, SC_STRATEGY_BLOCK_NOT_SYNCED, "%s",
+        BLOCK(s, out, SC_STRATEGY_BLOCK_NOT_SYNCED, "%s",
               in->book_synced ? "touch invalid (empty side or bid >= ask)" : "book not synced");
     }
-    char missing[LIST_TEXT_MAX];
-    bool complete = inputs_complete(s, in, true, missing);
+    char missing[LIST_TEXT_MAX] = "";
+    bool complete = inputs_complete(s, in, true, s->skip_blocked_text ? NULL : missing);
     if (!complete) {
-        BLOCK(out, SC_STRATEGY_BLOCK_MISSING_INPUT, "missing input: %s", missing);
+        BLOCK(s, out, SC_STRATEGY_BLOCK_MISSING_INPUT, "missing input: %s", missing);
     }
     check_state(s, in, out);
-    check_context(in, out);
+    check_context(s, in, out);
     sc_strategy_pos_side side = SC_STRATEGY_FLAT;
     score_parts p;
     memset(&p, 0, sizeof(p));
@@ -611,8 +661,10 @@ void sc_strategy_evaluate(sc_strategy *s, const sc_strategy_inputs *in, sc_strat
         score_of(s, in, &p);
         out->scored = true;
         out->raw_score = p.s;
-        component_reasons(s, in, &p, &out->signal);
         side = check_score(s, in, &p, out);
+        /* the component texts are wanted unless a filter blocked already
+         * (only the PRICE check in build_entry can still block after) */
+        component_reasons(s, in, &p, !s->skip_blocked_text || out->blocked_mask == 0, &out->signal);
     }
     if (out->blocked_mask == 0) {
         build_entry(s, in, side, fabs(p.s), out);
@@ -744,8 +796,7 @@ static sc_exit_reason time_or_signal_exit(const sc_strategy *s, const sc_strateg
                     (double)sig->max_hold_ns / (double)SC_NS_PER_S);
         return SC_EXIT_MAX_HOLD;
     }
-    char missing[LIST_TEXT_MAX];
-    if (!touch_ok || !inputs_complete(s, in, false, missing)) {
+    if (!touch_ok || !inputs_complete(s, in, false, NULL)) {
         return SC_EXIT_NONE;
     }
     score_parts p;
@@ -755,7 +806,7 @@ static sc_exit_reason time_or_signal_exit(const sc_strategy *s, const sc_strateg
     if ((lng ? -p.s : p.s) < min) {
         return SC_EXIT_NONE;
     }
-    component_reasons(s, in, &p, sig);
+    component_reasons(s, in, &p, true, sig);
     reason_addf(sig->reasons, &sig->n_reasons, SC_SIGNAL_REASONS_MAX, 0.0,
                 "reversal: score %+.3f against %s (entry_score_min %.2f)", p.s,
                 sc_strategy_pos_side_name(pos->side), min);

@@ -218,6 +218,13 @@ typedef struct {
 typedef struct {
     const sc_params *params;  /* required; read at every call; must outlive the strategy */
     const sc_instrument *ins; /* required: prices and quantities in reasons */
+    /* true: an evaluation that ends blocked carries no text (its why[] and
+     * signal.reasons[] texts are left ""; their counts and contributions,
+     * and every other field, are as with false); entries and exits keep
+     * their full reasons. For callers that read nothing of a blocked
+     * evaluation but first_block: the formatting is most of its cost.
+     * false (the zero default): every text, as sc_strategy_explain shows. */
+    bool skip_blocked_text;
 } sc_strategy_config;
 
 typedef struct sc_strategy sc_strategy;
@@ -227,7 +234,7 @@ typedef struct sc_strategy sc_strategy;
 sc_err sc_strategy_create(const sc_strategy_config *cfg, sc_strategy **out);
 void sc_strategy_destroy(sc_strategy *s);
 
-/* Entry evaluation; fills *out entirely. */
+/* Entry evaluation; fills *out entirely (texts: see skip_blocked_text). */
 void sc_strategy_evaluate(sc_strategy *s, const sc_strategy_inputs *in, sc_strategy_eval *out);
 
 /* Exit check for in->pos (kind NONE when flat or nothing triggers); keeps

@@ -1,6 +1,9 @@
 /* BaseStrategy: hand-built inputs with known scores, prices and levels;
  * every filter; every exit; then a real capture replayed through the
- * decoder, book, tape, OFI and 1 s candles with a naive position. */
+ * decoder, book, tape, OFI and 1 s candles with a naive position. The
+ * capture and a seeded sequence of candles also run through a twin
+ * strategy that skips the texts of blocked evaluations: every field but
+ * those texts must agree. */
 #include "support/support.h"
 
 #include <math.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/rng.h"
 #include "features/atr.h"
 #include "features/bollinger.h"
 #include "features/ema.h"
@@ -38,7 +42,7 @@ static int setup(void **state) {
     sc_params_defaults(&f->params);
     f->params.version = VERSION;
     f->ins = sc_instrument_find("usdm:BTCUSDT");
-    sc_strategy_config cfg = {&f->params, f->ins};
+    sc_strategy_config cfg = {&f->params, f->ins, false};
     assert_int_equal(sc_strategy_create(&cfg, &f->st), SC_OK);
     *state = f;
     return 0;
@@ -159,12 +163,12 @@ static void test_create_rejects(void **state) {
     sc_params p;
     sc_params_defaults(&p);
     sc_strategy *s = NULL;
-    sc_strategy_config cfg = {&p, sc_instrument_find("usdm:BTCUSDT")};
+    sc_strategy_config cfg = {&p, sc_instrument_find("usdm:BTCUSDT"), false};
     assert_int_equal(sc_strategy_create(NULL, &s), SC_ERR_INVALID_ARG);
     assert_int_equal(sc_strategy_create(&cfg, NULL), SC_ERR_INVALID_ARG);
-    sc_strategy_config no_ins = {&p, NULL};
+    sc_strategy_config no_ins = {&p, NULL, false};
     assert_int_equal(sc_strategy_create(&no_ins, &s), SC_ERR_INVALID_ARG);
-    sc_strategy_config no_par = {NULL, cfg.ins};
+    sc_strategy_config no_par = {NULL, cfg.ins, false};
     assert_int_equal(sc_strategy_create(&no_par, &s), SC_ERR_INVALID_ARG);
     p.v[SC_P_STRAT_SL_BPS] = 0.0; /* below its minimum */
     assert_int_equal(sc_strategy_create(&cfg, &s), SC_ERR_RANGE);
@@ -738,6 +742,175 @@ static void test_exit_reversal_and_flags(void **state) {
     assert_false(sc_exit_is_protective(SC_EXIT_NONE));
 }
 
+/* ---- texts of blocked evaluations skipped --------------------------------- */
+
+/* Same evaluation from a strategy with every text (a) and one that skips
+ * the texts of blocked evaluations (b): an entry byte for byte (the whole
+ * struct: both are cleared first, so even the bytes after each text's NUL
+ * agree); a blocked one in every field but the texts, b's texts empty
+ * (the component texts of a PRICE block excepted: they are written before
+ * that last check). */
+static void assert_same_eval(const sc_strategy_eval *a, const sc_strategy_eval *b) {
+    if (a->signal.kind != SC_SIG_NONE) {
+        assert_int_equal(a->blocked_mask, 0);
+        assert_memory_equal(a, b, sizeof(*a));
+        return;
+    }
+    assert_int_equal(b->signal.kind, SC_SIG_NONE);
+    assert_int_equal(a->first_block, b->first_block);
+    assert_int_equal(a->blocked_mask, b->blocked_mask);
+    assert_true(a->blocked_mask != 0);
+    assert_int_equal(a->scored, b->scored);
+    assert_memory_equal(&a->raw_score, &b->raw_score, sizeof(a->raw_score));
+    assert_int_equal(a->n_why, b->n_why);
+    for (uint32_t i = 0; i < a->n_why; i++) {
+        assert_true(a->why[i].text[0] != '\0');
+        assert_string_equal(b->why[i].text, "");
+        assert_true(a->why[i].contribution == b->why[i].contribution);
+    }
+    sc_signal sa = a->signal, sb = b->signal;
+    assert_int_equal(sa.n_reasons, sb.n_reasons);
+    for (uint32_t i = 0; i < sa.n_reasons; i++) {
+        assert_true(sa.reasons[i].text[0] != '\0');
+        bool price = a->first_block == SC_STRATEGY_BLOCK_PRICE;
+        assert_true(price ? strcmp(sa.reasons[i].text, sb.reasons[i].text) == 0
+                          : sb.reasons[i].text[0] == '\0');
+        memset(sa.reasons[i].text, 0, sizeof(sa.reasons[i].text));
+        memset(sb.reasons[i].text, 0, sizeof(sb.reasons[i].text));
+    }
+    assert_memory_equal(&sa, &sb, sizeof(sa)); /* every other field of the signal */
+}
+
+/* A candle's inputs, drawn around a random walk so that every filter
+ * blocks now and then and entries come often (see test_skip_blocked_text). */
+static void draw_inputs(sc_rng *g, int64_t mid_ticks, sc_strategy_inputs *in) {
+    sc_ns ts = in->ts_ns;
+    sc_strategy_position pos = in->pos;
+    *in = clear_long();
+    in->ts_ns = ts;
+    in->pos = pos;
+    uint64_t book = sc_rng_below(g, 100);
+    int64_t bid = book == 0 ? 1 : mid_ticks; /* 1 tick: no stop fits, a PRICE block */
+    in->book_synced = book != 1;
+    in->bid = lv(bid, 1 + (int64_t)sc_rng_below(g, 3000));
+    in->ask = lv(book == 2 ? bid : bid + 1, 1 + (int64_t)sc_rng_below(g, 3000));
+    in->imbalance_ok = sc_rng_below(g, 40) != 0;
+    in->imbalance = 2.0 * sc_rng_unit(g) - 1.0;
+    in->ofi_ok = sc_rng_below(g, 40) != 0;
+    in->ofi_gross_steps = (int64_t)sc_rng_below(g, 5000);
+    in->ofi_steps =
+        (int64_t)sc_rng_below(g, 2 * (uint64_t)in->ofi_gross_steps + 1) - in->ofi_gross_steps;
+    in->flow_ok = sc_rng_below(g, 40) != 0;
+    in->flow_imbalance = 2.0 * sc_rng_unit(g) - 1.0;
+    in->ema_ok = sc_rng_below(g, 5) != 0;
+    in->ema_fast_ticks = (double)mid_ticks + 40.0 * sc_rng_unit(g) - 20.0;
+    in->rsi_ok = sc_rng_below(g, 5) != 0;
+    in->rsi = 100.0 * sc_rng_unit(g);
+    in->bb_ok = sc_rng_below(g, 5) != 0;
+    in->bb_pct_b = 2.0 * sc_rng_unit(g) - 0.5;
+    in->vwap_ok = sc_rng_below(g, 5) != 0;
+    in->vwap_dist_bps = 10.0 * sc_rng_unit(g) - 5.0;
+    in->atr_ok = sc_rng_below(g, 10) != 0;
+    in->atr_ticks = sc_rng_below(g, 20) == 0 ? 0.0 : 40.0 * sc_rng_unit(g);
+    in->vol_ok = sc_rng_below(g, 10) != 0;
+    in->vol_regime = (sc_volatility_regime)(SC_VOLATILITY_REGIME_LOW +
+                                            (int)sc_rng_below(g, SC_VOLATILITY_REGIME_EXTREME -
+                                                                     SC_VOLATILITY_REGIME_LOW + 1));
+    in->regime = (sc_regime)sc_rng_below(g, SC_REGIME_COUNT);
+    in->htf_bias = (sc_bias)sc_rng_below(g, 3);
+    in->pos.entry_order_working = sc_rng_below(g, 30) == 0;
+}
+
+/* The naive position of the sequence: an entry fills at its price at once;
+ * an exit closes. Both strategies see the same position. */
+static void follow(const sc_signal *sig, sc_ns ts, sc_strategy_position *pos) {
+    if (sig->kind == SC_SIG_EXIT) {
+        memset(pos, 0, sizeof(*pos));
+        pos->last_exit_ns = ts;
+    } else if (sig->kind == SC_SIG_ENTER_LONG || sig->kind == SC_SIG_ENTER_SHORT) {
+        pos->side = sig->kind == SC_SIG_ENTER_LONG ? SC_STRATEGY_LONG : SC_STRATEGY_SHORT;
+        pos->entry_px = sig->entry_px;
+        pos->entry_ns = ts;
+        pos->qty = sig->qty;
+        pos->stop_px = sig->stop_px;
+        pos->target_px = sig->target_px;
+    }
+}
+
+enum { SKIP_TEXT_CANDLES = 20000, SKIP_TEXT_SEED = 20250817 };
+
+static void twin_create(sc_params *p, sc_strategy **a, sc_strategy **b) {
+    const sc_instrument *ins = sc_instrument_find("usdm:BTCUSDT");
+    sc_strategy_config ca = {p, ins, false};
+    sc_strategy_config cb = {p, ins, true};
+    assert_int_equal(sc_strategy_create(&ca, a), SC_OK);
+    assert_int_equal(sc_strategy_create(&cb, b), SC_OK);
+}
+
+/* A seeded sequence of 1 s candles through two strategies on the same
+ * params and position: one with every text, one skipping the texts of
+ * blocked evaluations. Every non-text field must agree on every candle,
+ * every entry and exit byte for byte, the counters at the end; every
+ * filter must have blocked at least once and entries and exits come.
+ * Halfway the levels switch to ATRs with a trail (params are read at each
+ * call). */
+static void test_skip_blocked_text(void **state) {
+    (void)state;
+    sc_params p;
+    sc_params_defaults(&p);
+    p.version = VERSION;
+    p.v[SC_P_STRAT_ENTRY_SCORE_MIN] = 0.30;
+    p.v[SC_P_STRAT_HTF_FILTER] = 1.0;
+    assert_int_equal(sc_params_validate(&p, NULL), SC_OK);
+    sc_strategy *a = NULL, *b = NULL;
+    twin_create(&p, &a, &b);
+    sc_rng g;
+    sc_rng_seed(&g, SKIP_TEXT_SEED);
+    sc_strategy_inputs in;
+    memset(&in, 0, sizeof(in));
+    int64_t mid = 617000;
+    uint32_t seen_mask = 0;
+    uint64_t entries = 0, exits = 0;
+    for (int k = 0; k < SKIP_TEXT_CANDLES; k++) {
+        if (k == SKIP_TEXT_CANDLES / 2) {
+            p.v[SC_P_STRAT_SL_ATR_MULT] = 2.0;
+            p.v[SC_P_STRAT_TP_ATR_MULT] = 3.0;
+            p.v[SC_P_STRAT_TRAIL_BPS] = 1.0;
+            assert_int_equal(sc_params_validate(&p, NULL), SC_OK);
+        }
+        in.ts_ns = T0 + (sc_ns)k * SC_NS_PER_S;
+        mid += (int64_t)sc_rng_below(&g, 21) - 10;
+        draw_inputs(&g, mid, &in);
+        sc_strategy_eval ea, eb;
+        sc_strategy_evaluate(a, &in, &ea);
+        sc_strategy_evaluate(b, &in, &eb);
+        assert_same_eval(&ea, &eb);
+        seen_mask |= ea.blocked_mask;
+        entries += ea.signal.kind != SC_SIG_NONE;
+        if (in.pos.side == SC_STRATEGY_FLAT) {
+            follow(&ea.signal, in.ts_ns, &in.pos);
+            continue;
+        }
+        sc_signal xa, xb;
+        sc_strategy_check_exit(a, &in, &xa);
+        sc_strategy_check_exit(b, &in, &xb);
+        assert_memory_equal(&xa, &xb, sizeof(xa));
+        exits += xa.kind == SC_SIG_EXIT;
+        follow(&xa, in.ts_ns, &in.pos);
+    }
+    sc_strategy_counters ca, cb;
+    sc_strategy_get_counters(a, &ca);
+    sc_strategy_get_counters(b, &cb);
+    assert_memory_equal(&ca, &cb, sizeof(ca));
+    print_message("skip_blocked_text: %d candles, %llu entries, %llu exits, mask %#x\n",
+                  SKIP_TEXT_CANDLES, (unsigned long long)entries, (unsigned long long)exits,
+                  seen_mask);
+    assert_int_equal(seen_mask, ((1u << SC_STRATEGY_BLOCK_COUNT) - 1u) & ~1u);
+    assert_true(entries > 0 && exits > 0 && ca.blocked[SC_STRATEGY_BLOCK_PRICE] > 0);
+    sc_strategy_destroy(a);
+    sc_strategy_destroy(b);
+}
+
 /* ---- real capture -------------------------------------------------------- */
 
 #define CAPTURE "binance_ws_capture_hftbacktest/usdm/btcusdt_20240808.txt.zst"
@@ -759,6 +932,7 @@ typedef struct {
     sc_vwap *vwap;
     sc_volatility *vol;
     sc_strategy *st;
+    sc_strategy *st_quiet; /* the same, skipping the texts of blocked evaluations */
     /* the gross OFI: |e| of the same updates over the same window */
     sc_ns ofi_window_ns;
     bool have_quote;
@@ -799,7 +973,8 @@ static void real_open(real_run *r, const sc_params *params) {
     sc_bollinger_config bbc = {BB_N, 2.0};
     sc_vwap_config vc = {60};
     sc_volatility_config volc = {30, 0.0, 300, 30, 25.0, 75.0, 95.0};
-    sc_strategy_config sc = {&r->params, r->ins};
+    sc_strategy_config sc = {&r->params, r->ins, false};
+    sc_strategy_config sq = {&r->params, r->ins, true};
     assert_int_equal(sc_decoder_create(&dc, &r->dec), SC_OK);
     assert_int_equal(sc_book_create(&bc, &r->book), SC_OK);
     assert_int_equal(sc_tape_create(&tc, &r->tape), SC_OK);
@@ -813,10 +988,12 @@ static void real_open(real_run *r, const sc_params *params) {
     assert_int_equal(sc_vwap_create(&vc, &r->vwap), SC_OK);
     assert_int_equal(sc_volatility_create(&volc, &r->vol), SC_OK);
     assert_int_equal(sc_strategy_create(&sc, &r->st), SC_OK);
+    assert_int_equal(sc_strategy_create(&sq, &r->st_quiet), SC_OK);
 }
 
 static void real_close(real_run *r) {
     sc_strategy_destroy(r->st);
+    sc_strategy_destroy(r->st_quiet);
     sc_volatility_destroy(r->vol);
     sc_vwap_destroy(r->vwap);
     sc_bollinger_destroy(r->bb);
@@ -957,6 +1134,9 @@ static void on_ticker(real_run *r, const sc_book_ticker *bt) {
     build_inputs(r, bt, &in);
     sc_strategy_eval ev;
     sc_strategy_evaluate(r->st, &in, &ev);
+    sc_strategy_eval quiet;
+    sc_strategy_evaluate(r->st_quiet, &in, &quiet);
+    assert_same_eval(&ev, &quiet);
     r->evaluations++;
     assert_int_equal(ev.signal.params_version, r->params.version);
     if (r->pos.side != SC_STRATEGY_FLAT) {
@@ -965,6 +1145,9 @@ static void on_ticker(real_run *r, const sc_book_ticker *bt) {
         assert_true((ev.blocked_mask & (1u << SC_STRATEGY_BLOCK_POSITION_OPEN)) != 0);
         sc_signal ex;
         sc_strategy_check_exit(r->st, &in, &ex);
+        sc_signal ex_quiet;
+        sc_strategy_check_exit(r->st_quiet, &in, &ex_quiet);
+        assert_memory_equal(&ex, &ex_quiet, sizeof(ex));
         check_trail(r);
         assert_int_equal(ex.params_version, r->params.version);
         if (ex.kind == SC_SIG_EXIT) {
@@ -1083,6 +1266,9 @@ static void real_run_with(const char *path, const char *label, const sc_params *
     real_replay(path, r);
     sc_strategy_counters c;
     sc_strategy_get_counters(r->st, &c);
+    sc_strategy_counters cq;
+    sc_strategy_get_counters(r->st_quiet, &cq);
+    assert_memory_equal(&c, &cq, sizeof(c));
     real_report(label, r, &c);
     assert_true(r->entries > 0);
     assert_true(r->exits > 0);
@@ -1140,6 +1326,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_exit_trailing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_max_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_reversal_and_flags, setup, teardown),
+        cmocka_unit_test(test_skip_blocked_text),
         cmocka_unit_test(test_real_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
