@@ -349,6 +349,7 @@ static int time_path(bench *b, const series *ss, size_t n_series, sc_dp_fidelity
             cfg.bars_flow = fid == SC_DP_FIDELITY_BARS && ss[w].has_split;
             cfg.on_record = on_record;
             cfg.ctx = b;
+            cfg.quiet = true; /* as engine/paper.c: only decisions are read */
             sc_decision_path *dp = NULL;
             if (sc_decision_path_create(&cfg, &dp) != SC_OK) {
                 fprintf(stderr, "bench_decision: sc_decision_path_create failed (%s)\n", label);

@@ -823,7 +823,7 @@ static int finish_run(run *r, int rc, double secs) {
 
 static int smc_start(run *r) {
     sc_params_defaults(&r->smc_params);
-    sc_smc_config cfg = {&r->smc_params, r->o->ins, 0};
+    sc_smc_config cfg = {&r->smc_params, r->o->ins, 0, false};
     return sc_smc_create(&cfg, &r->smc) == SC_OK ? 0 : -1;
 }
 

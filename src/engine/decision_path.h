@@ -175,6 +175,10 @@ typedef struct {
     /* The advisor; NULL = the rules advisor (created and owned here). */
     const sc_advisor_config *advisor;
     bool record_all; /* also an EVALUATION record per candle without a decision */
+    /* The caller reads the texts of DECISION records only (engine/paper.c):
+     * SMC records come with an empty reason (events, counts and bias are
+     * unchanged). Saves formatting on the engine thread. */
+    bool quiet;
     /* The position comes from outside (engine/paper.h: the real paper
      * position), set before each candle with sc_decision_path_set_position;
      * the signal-study position is then off: accepted decisions are only

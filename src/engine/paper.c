@@ -1280,6 +1280,7 @@ static sc_err create_risk(sc_paper *p) {
     dpc.on_record = on_dp_record;
     dpc.ctx = p;
     dpc.external_position = true;
+    dpc.quiet = true; /* only DECISION records are read here */
     return e == SC_OK ? sc_decision_path_create(&dpc, &p->dp) : e;
 }
 

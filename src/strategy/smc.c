@@ -65,6 +65,7 @@ typedef struct {
 
 struct sc_smc {
     const sc_instrument *ins;
+    bool skip_text;
     int32_t swing_n;
     int64_t fvg_min_ticks;
     double displacement_atr;
@@ -144,6 +145,14 @@ __attribute__((format(printf, 2, 3))) static void smc_reason(sc_smc_event *ev, c
     va_end(ap);
     SC_ASSERT(n >= 0); /* a cut text is fine; an encoding error is ours */
 }
+
+/* The reason text, formatted (arguments included) only when it is read. */
+#define SMC_REASON(s, ...)                                                                         \
+    do {                                                                                           \
+        if (!(s)->skip_text) {                                                                     \
+            smc_reason(__VA_ARGS__);                                                               \
+        }                                                                                          \
+    } while (0)
 
 /* ---- events ---- */
 
@@ -236,7 +245,7 @@ static void smc_zone_event(sc_smc *s, const sc_smc_zone *z, sc_px hit, sc_ns ts_
     /* The wick that ends a zone reaches its far edge (FVG) or its near edge (OB). */
     SC_ASSERT(fvg ? (bull ? hit.ticks <= z->bottom.ticks : hit.ticks >= z->top.ticks)
                   : (bull ? hit.ticks <= z->top.ticks : hit.ticks >= z->bottom.ticks));
-    smc_reason(ev, "%s %s %s-%s (%s) %s: %s %s", smc_dir_word(z->dir), fvg ? "FVG" : "OB",
+    SMC_REASON(s, ev, "%s %s %s-%s (%s) %s: %s %s", smc_dir_word(z->dir), fvg ? "FVG" : "OB",
                smc_px_text(s, z->bottom, lo, sizeof(lo)), smc_px_text(s, z->top, hi, sizeof(hi)),
                smc_time_text(z->origin_ns, t, sizeof(t)), fvg ? "filled" : "mitigated",
                bull ? "low" : "high", smc_px_text(s, hit, px, sizeof(px)));
@@ -315,8 +324,8 @@ static sc_bias smc_break(sc_smc *s, const smc_bar *b, sc_ns ts_ns) {
     ev->level = ref->level;
     ev->price = b->close;
     char c[SMC_PX_TEXT], l[SMC_PX_TEXT], t[SMC_TIME_TEXT];
-    smc_reason(
-        ev, "%s %s: close %s %s swing %s %s (%s)%s", smc_dir_word(dir), choch ? "CHoCH" : "BOS",
+    SMC_REASON(
+        s, ev, "%s %s: close %s %s swing %s %s (%s)%s", smc_dir_word(dir), choch ? "CHoCH" : "BOS",
         smc_px_text(s, b->close, c, sizeof(c)), bull ? "above" : "below", bull ? "high" : "low",
         smc_px_text(s, ref->level, l, sizeof(l)), smc_time_text(ref->origin_ns, t, sizeof(t)),
         choch ? (bull ? ", structure was bearish" : ", structure was bullish") : "");
@@ -397,7 +406,7 @@ static void smc_order_block(sc_smc *s, const smc_bar *b, sc_bias brk, sc_ns ts_n
     SC_ASSERT(s->n_ev == 2 && (s->ev[0].kind == SC_SMC_BOS || s->ev[0].kind == SC_SMC_CHOCH));
     int64_t body = b->close.ticks - b->open.ticks;
     char lo[SMC_PX_TEXT], hi[SMC_PX_TEXT], t[SMC_TIME_TEXT];
-    smc_reason(ev, "%s OB %s-%s (%s): last %s candle before a %.1f ATR displacement with %s",
+    SMC_REASON(s, ev, "%s OB %s-%s (%s): last %s candle before a %.1f ATR displacement with %s",
                smc_dir_word(disp), smc_px_text(s, z.bottom, lo, sizeof(lo)),
                smc_px_text(s, z.top, hi, sizeof(hi)), smc_time_text(o->open_ns, t, sizeof(t)),
                disp == SC_BIAS_BULLISH ? "bearish" : "bullish",
@@ -415,7 +424,7 @@ static void smc_fvg_emit(sc_smc *s, const sc_smc_zone *z) {
     ev->top = z->top;
     ev->bottom = z->bottom;
     char lo[SMC_PX_TEXT], hi[SMC_PX_TEXT], t[SMC_TIME_TEXT];
-    smc_reason(ev, "%s FVG %s-%s (%lld ticks) left by the candle of %s", smc_dir_word(z->dir),
+    SMC_REASON(s, ev, "%s FVG %s-%s (%lld ticks) left by the candle of %s", smc_dir_word(z->dir),
                smc_px_text(s, z->bottom, lo, sizeof(lo)), smc_px_text(s, z->top, hi, sizeof(hi)),
                (long long)(z->top.ticks - z->bottom.ticks),
                smc_time_text(z->origin_ns, t, sizeof(t)));
@@ -492,7 +501,7 @@ static void smc_swing(sc_smc *s, bool high, sc_ns ts_ns) {
     ev->level = level;
     ev->price = level;
     char l[SMC_PX_TEXT], t[SMC_TIME_TEXT];
-    smc_reason(ev, "swing %s %s at %s, confirmed %d bars later", high ? "high" : "low",
+    SMC_REASON(s, ev, "swing %s %s at %s, confirmed %d bars later", high ? "high" : "low",
                smc_px_text(s, level, l, sizeof(l)), smc_time_text(c->open_ns, t, sizeof(t)),
                (int)s->swing_n);
     SC_ASSERT(!s->ref[high ? 0 : 1].valid || s->ref[high ? 0 : 1].origin_ns < c->open_ns);
@@ -546,6 +555,7 @@ sc_err sc_smc_create(const sc_smc_config *cfg, sc_smc **out) {
     }
     const sc_params *p = cfg->params;
     s->ins = cfg->ins;
+    s->skip_text = cfg->skip_text;
     s->swing_n = (int32_t)sc_params_get_int(p, SC_P_SMC_SWING_N);
     s->fvg_min_ticks = sc_params_get_int(p, SC_P_SMC_FVG_MIN_TICKS);
     s->displacement_atr = sc_params_get(p, SC_P_SMC_DISPLACEMENT_ATR);

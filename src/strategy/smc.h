@@ -168,6 +168,7 @@ typedef struct {
     const sc_params *params;  /* required: the smc.* values are copied at create */
     const sc_instrument *ins; /* required: writes the prices in the reason texts */
     uint32_t events_max;      /* events listed per candle; 0 = SC_SMC_EVENTS_DEFAULT */
+    bool skip_text;           /* events carry an empty reason (nobody reads it); all else equal */
 } sc_smc_config;
 
 /* One event. Fields a kind does not use are 0 (see the definitions). */

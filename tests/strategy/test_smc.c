@@ -923,6 +923,51 @@ static void test_real_klines(void **state) {
     real_free(&r);
 }
 
+/* skip_text: the same events, counts and bias on a real stream, only the
+ * reason texts empty. */
+static void test_skip_text_changes_only_texts(void **state) {
+    (void)state;
+    char path[SC_TEST_PATH_MAX];
+    SC_REQUIRE_SHARED(REAL_REL, path);
+    real_run r;
+    memset(&r, 0, sizeof(r));
+    real_load(&r, path);
+    sc_params p;
+    sc_params_defaults(&p);
+    sc_smc *s[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        sc_smc_config cfg = {.params = &p, .ins = usdm(), .skip_text = i == 1};
+        assert_int_equal(sc_smc_create(&cfg, &s[i]), SC_OK);
+    }
+    uint64_t events = 0;
+    for (size_t b = 0; b < r.n; b++) {
+        uint32_t n[2];
+        const sc_smc_event *ev[2];
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(sc_smc_on_candle(s[i], &r.bars[b]), SC_OK);
+            ev[i] = sc_smc_events(s[i], &n[i]);
+        }
+        assert_int_equal(n[0], n[1]);
+        for (uint32_t e = 0; e < n[0]; e++) {
+            sc_smc_event a = ev[0][e];
+            assert_true(a.reason[0] != '\0');
+            assert_string_equal(ev[1][e].reason, "");
+            memset(a.reason, 0, sizeof(a.reason));
+            assert_memory_equal(&a, &ev[1][e], sizeof(a));
+        }
+        events += n[0];
+        assert_int_equal(sc_smc_bias(s[0]), sc_smc_bias(s[1]));
+    }
+    sc_smc_counters c[2];
+    sc_smc_get_counters(s[0], &c[0]);
+    sc_smc_get_counters(s[1], &c[1]);
+    assert_memory_equal(&c[0], &c[1], sizeof(c[0]));
+    assert_true(events > 1000);
+    sc_smc_destroy(s[0]);
+    sc_smc_destroy(s[1]);
+    real_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_rejects_bad_config),
@@ -940,6 +985,7 @@ int main(void) {
         cmocka_unit_test(test_no_order_block_without_origin),
         cmocka_unit_test(test_order_block_candle_used_once),
         cmocka_unit_test(test_real_klines),
+        cmocka_unit_test(test_skip_text_changes_only_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
