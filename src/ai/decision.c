@@ -1,24 +1,22 @@
 /* decision.c: request to JSON; answer from JSON through a strict schema
  * check and the parameter clamps.
  *
- * Why jansson here and not the decoder's own reader: answers are small and
- * rare (one per signal, not per market event), they come from programs we
- * do not control, and a well-tried DOM parser with duplicate-key rejection
- * and UTF-8 validation is the safer base. What jansson does not do, we do
- * before or after it: a size bound and a nesting pre-scan (jansson's own
- * depth limit is 2048 levels of recursion), recognising NaN and Infinity
- * words so they get their own reason, and the schema itself.
+ * The answer reader is our own, bounded and allocation-free: it runs on the
+ * engine thread, which never allocates after start, once per decision. It
+ * reproduces jansson 2.14 (the reader here before) exactly, down to its
+ * error texts and byte positions; see "answer: the reader" below. Around it:
+ * a size bound and a nesting pre-scan, recognising NaN and Infinity words so
+ * they get their own reason, and the schema itself.
  *
  * Hazards handled on purpose: a 1 MB string (refused by size before any
- * parse), 10000 levels of nesting (refused by the pre-scan, no recursion),
- * integers that overflow int64 and reals that overflow a double (jansson
- * refuses them; we tell which), \u0000 and control characters in the reason
- * (it goes to logs and terminals), -0 (normalised to 0).
+ * parse), 10000 levels of nesting (refused by the pre-scan; the reader's
+ * recursion is bounded by it), integers that overflow int64 and reals that
+ * overflow a double (refused; we tell which), \u0000 and control characters
+ * in the reason (it goes to logs and terminals), -0 (normalised to 0).
  */
 #include "ai/decision.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -456,7 +454,7 @@ void sc_decision_skip(sc_decision_reason reason, const char *field, const char *
     SC_ASSERT(out->reason[0] == '\0' && why->n_clamps == 0);
 }
 
-/* ---- answer: before jansson ----------------------------------------------------------------- */
+/* ---- answer: before the reader -------------------------------------------------------------- */
 
 static bool is_alpha(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -481,8 +479,9 @@ static bool nonfinite_word(const char *s, size_t n) {
 }
 
 /* One pass over the bytes outside strings: refuses nesting past
- * SC_DECISION_DEPTH_MAX before any recursive parser sees it, and notes a
- * NaN/Infinity word so the syntax error it causes gets its own reason. */
+ * SC_DECISION_DEPTH_MAX before the reader sees it (which bounds its
+ * recursion), and notes a NaN/Infinity word so the syntax error it causes
+ * gets its own reason. */
 static sc_decision_reason prescan(const char *s, size_t n, bool *saw_nonfinite,
                                   sc_decision_verdict *why) {
     SC_ASSERT(s != NULL && saw_nonfinite != NULL);
@@ -522,39 +521,882 @@ static sc_decision_reason prescan(const char *s, size_t n, bool *saw_nonfinite,
     return SC_DECISION_R_OK;
 }
 
-/* Maps a jansson load error to our reason. jansson gives a code for most
- * cases; two of its messages are told apart by text (integer vs real
- * overflow, an invalid \u escape), and anything unrecognised is not_json. */
-static sc_decision_reason load_failed(const json_error_t *e, bool saw_nonfinite,
-                                      sc_decision_verdict *why) {
-    char got[JSON_ERROR_TEXT_LENGTH + 32];
-    snprintf(got, sizeof(got), "%s at byte %d", e->text, e->position);
+/* ---- answer: the reader --------------------------------------------------------------------- */
+
+/* Why a hand-written reader: the engine thread must not allocate after
+ * start, and a decision has a budget of a few microseconds, so the DOM
+ * parser used before (jansson) had to go. The reader follows jansson 2.14's
+ * lexer and parser step by step: the same tokens, the same first error, the
+ * same error text and byte position, because those texts are what the
+ * decision log has always recorded. tests/ai/test_decision_parse_oracle.c
+ * compares the two on every input it can make. Nothing is built: strings
+ * stay in the input and are decoded on demand, and only the top-level
+ * object's fields are kept. Where jansson has no limit the reader has one,
+ * and there it is stricter (too_large): see the enum below. */
+
+enum {
+    /* Keys remembered per object for the duplicate-key check. An answer has
+     * 7; an object with more is refused rather than left unchecked. */
+    SC__DECISION_KEYS_MAX = 16,
+    /* Longest real number literal converted: strtod needs a terminated
+     * copy. The longest sensible one ("0.1234567890123456789e-300") is far
+     * shorter; a longer one is refused. */
+    SC__DECISION_NUMBER_TEXT_MAX = 512,
+    /* Token bytes quoted in an error text: jansson quotes at most 20. */
+    SC__DECISION_SAVED_SHOWN_MAX = 20,
+    /* jansson's JSON_ERROR_TEXT_LENGTH: its texts keep 158 characters. */
+    SC__DECISION_ERROR_TEXT_MAX = 160,
+    /* Decoded key bytes kept for unknown_field: sc_errinfo.field is 64. */
+    SC__DECISION_KEY_SHOWN_MAX = 64,
+    /* Decoded action bytes kept for bad_enum: sc_errinfo.got is 160. */
+    SC__DECISION_ENUM_SHOWN_MAX = 160
+};
+_Static_assert((int)SC__DECISION_KEYS_MAX > (int)SC_DECISION_FIELD_COUNT,
+               "an unknown or duplicate key past the seventh keeps its own reason");
+_Static_assert((int)SC__DECISION_KEY_SHOWN_MAX >= (int)sizeof(((sc_errinfo *)0)->field),
+               "a kept key prefix must be cut where sc_errinfo cuts it");
+_Static_assert((int)SC__DECISION_ENUM_SHOWN_MAX >= (int)SC_ERRINFO_TEXT_MAX,
+               "a kept action prefix must be cut where sc_errinfo cuts it");
+
+/* Stream states and tokens, with jansson's values. */
+enum { RD_OK = 0, RD_EOF = -1, RD_ERROR = -2 };
+enum {
+    TOK_INVALID = -1,
+    TOK_EOF = 0,
+    TOK_STRING = 256,
+    TOK_INTEGER = 257,
+    TOK_REAL = 258,
+    TOK_TRUE = 259,
+    TOK_FALSE = 260,
+    TOK_NULL = 261
+};
+
+/* The jansson error codes that lead to different reasons, and our limits. */
+typedef enum {
+    RE_NONE = 0,
+    RE_SYNTAX,
+    RE_PREMATURE,
+    RE_EOF_EXPECTED,
+    RE_UTF8,
+    RE_DUPLICATE,
+    RE_NUL,
+    RE_OVERFLOW,
+    RE_DEEP,
+    RE_KEYS,
+    RE_NUMBER_LONG
+} rd_code;
+
+typedef enum {
+    JT_OBJECT,
+    JT_ARRAY,
+    JT_STRING,
+    JT_INTEGER,
+    JT_REAL,
+    JT_TRUE,
+    JT_FALSE,
+    JT_NULL
+} jtype;
+
+/* A string literal in the input, quotes excluded, escapes checked. */
+typedef struct {
+    size_t start;
+    size_t raw_len;
+    size_t dec_len; /* bytes once decoded */
+    bool has_nul;   /* a \u0000 escape */
+} rd_str;
+
+typedef struct {
+    jtype type;
+    int64_t i; /* JT_INTEGER */
+    double d;  /* JT_REAL */
+    rd_str s;  /* JT_STRING */
+} rd_val;
+
+/* What the checks after parsing need of the top-level object. */
+typedef struct {
+    bool present[SC_DECISION_FIELD_COUNT];
+    rd_val val[SC_DECISION_FIELD_COUNT];
+    bool unknown; /* the first unknown key, in document order */
+    jtype unknown_type;
+    char unknown_key[SC__DECISION_KEY_SHOWN_MAX + 1];
+} rd_top;
+
+/* jansson's stream_t and lex_t, without the heap: the token text is kept
+ * only as far as an error message shows it, the rest by length. */
+typedef struct {
+    const unsigned char *s;
+    size_t n;
+    size_t in_pos;   /* next input byte */
+    char buf[5];     /* one character, as jansson buffers it (plain char, as there) */
+    size_t buf_pos;  /* next byte of buf to return */
+    size_t buf_base; /* input index of buf[0] */
+    int state;
+    size_t position; /* jansson's stream position: bytes returned, minus ungot */
+    size_t last_idx; /* input index of the byte last returned */
+    char saved[SC__DECISION_SAVED_SHOWN_MAX];
+    size_t saved_len;
+    size_t tok_start; /* input index of the token's first byte */
+    int token;
+    rd_str str;
+    int64_t ival;
+    double dval;
+    rd_code code; /* the first error only, as in jansson */
+    size_t err_pos;
+    char text[SC__DECISION_ERROR_TEXT_MAX];
+} rd;
+
+static const char *jtype_name(jtype t) {
+    switch (t) {
+    case JT_OBJECT:
+        return "an object";
+    case JT_ARRAY:
+        return "an array";
+    case JT_STRING:
+        return "a string";
+    case JT_INTEGER:
+        return "an integer";
+    case JT_REAL:
+        return "a real number";
+    case JT_TRUE:
+        return "true";
+    case JT_FALSE:
+        return "false";
+    case JT_NULL:
+        return "null";
+    }
+    return "?";
+}
+
+/* jansson's error_set: the message gets the token text as context when
+ * there is one of at most 20 bytes, "near end of file" when there is none
+ * (unless the stream itself failed), and only the first error is kept. */
+static void rd_error(rd *r, rd_code code, const char *msg) {
+    SC_ASSERT(code != RE_NONE && msg != NULL);
+    if (r->code != RE_NONE) {
+        return;
+    }
+    size_t cap = sizeof(r->text) - 1; /* jansson keeps one byte for the code */
+    if (r->saved_len > 0 && r->saved[0] != '\0') {
+        if (r->saved_len <= SC__DECISION_SAVED_SHOWN_MAX) {
+            snprintf(r->text, cap, "%s near '%.*s'", msg, (int)r->saved_len, r->saved);
+        } else {
+            snprintf(r->text, cap, "%s", msg);
+        }
+    } else {
+        code = code == RE_SYNTAX ? RE_PREMATURE : code;
+        snprintf(r->text, cap, r->state == RD_ERROR ? "%s" : "%s near end of file", msg);
+    }
+    r->code = code;
+    r->err_pos = r->position;
+    SC_ASSERT(r->text[0] != '\0');
+}
+
+/* jansson's utf8_check_first: the length a lead byte announces, 0 if none. */
+static size_t utf8_lead_len(int c) {
+    SC_ASSERT(c >= 0 && c <= 0xFF);
+    return c < 0x80                 ? 1
+           : c >= 0xC2 && c <= 0xDF ? 2
+           : c >= 0xE0 && c <= 0xEF ? 3
+           : c >= 0xF0 && c <= 0xF4 ? 4
+                                    : 0;
+}
+
+/* Reads the rest of a multi-byte character into buf, as jansson does: it
+ * takes the announced count of bytes even when they are wrong (the end of
+ * input reads as 0xFF). */
+static bool rd_fill_utf8(rd *r, int c) {
+    size_t count = utf8_lead_len(c);
+    if (count == 0) {
+        return false;
+    }
+    SC_ASSERT(count >= 2 && count < sizeof(r->buf));
+    for (size_t i = 1; i < count; i++) {
+        r->buf[i] = r->in_pos < r->n ? (char)r->s[r->in_pos++] : (char)-1;
+    }
+    if (utf8_seq_len((const unsigned char *)r->buf, count) != count) {
+        return false;
+    }
+    r->buf[count] = '\0';
+    return true;
+}
+
+/* jansson's stream_get. A NUL byte that is ungot is lost (the next get reads
+ * past it), exactly as there. */
+static int rd_get(rd *r) {
+    if (r->state != RD_OK) {
+        return r->state;
+    }
+    if (r->buf[r->buf_pos] == '\0') {
+        if (r->in_pos >= r->n) {
+            r->state = RD_EOF;
+            return RD_EOF;
+        }
+        r->buf_base = r->in_pos;
+        int c = r->s[r->in_pos++];
+        r->buf[0] = (char)c;
+        r->buf[1] = '\0';
+        r->buf_pos = 0;
+        if (c >= 0x80 && !rd_fill_utf8(r, c)) {
+            char msg[40];
+            snprintf(msg, sizeof(msg), "unable to decode byte 0x%x", (unsigned)c);
+            r->state = RD_ERROR;
+            rd_error(r, RE_UTF8, msg);
+            return RD_ERROR;
+        }
+    }
+    int c = r->buf[r->buf_pos++];
+    r->last_idx = r->buf_base + r->buf_pos - 1;
+    r->position++;
+    SC_ASSERT(r->last_idx < r->n && r->position <= r->n);
+    return c;
+}
+
+static void rd_unget(rd *r, int c) {
+    if (c == RD_EOF || c == RD_ERROR) {
+        return;
+    }
+    SC_ASSERT(r->buf_pos > 0 && r->position > 0);
+    r->position--;
+    r->buf_pos--;
+    SC_ASSERT(r->buf[r->buf_pos] == (char)c);
+}
+
+static void rd_save(rd *r, int c) {
+    SC_ASSERT(c != RD_EOF && c != RD_ERROR);
+    if (r->saved_len < SC__DECISION_SAVED_SHOWN_MAX) {
+        r->saved[r->saved_len] = (char)c;
+    }
+    r->saved_len++;
+}
+
+static int rd_get_save(rd *r) {
+    int c = rd_get(r);
+    if (c != RD_EOF && c != RD_ERROR) {
+        rd_save(r, c);
+    }
+    return c;
+}
+
+static void rd_unget_unsave(rd *r, int c) {
+    if (c != RD_EOF && c != RD_ERROR) {
+        rd_unget(r, c);
+        SC_ASSERT(r->saved_len > 0);
+        r->saved_len--;
+    }
+}
+
+static bool rd_is_digit(int c) {
+    return c >= '0' && c <= '9';
+}
+
+static bool rd_is_xdigit(int c) {
+    return rd_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static uint32_t rd_hex4(const unsigned char *p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        SC_ASSERT(rd_is_xdigit(c)); /* the lexer checked */
+        v = v * 16 + (uint32_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+static size_t utf8_cp_len(uint32_t cp) {
+    SC_ASSERT(cp <= 0x10FFFF);
+    return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+static void rd_bad_unicode(rd *r, uint32_t hi, uint32_t lo, bool pair) {
+    char msg[48];
+    if (pair) {
+        snprintf(msg, sizeof(msg), "invalid Unicode '\\u%04X\\u%04X'", (unsigned)hi, (unsigned)lo);
+    } else {
+        snprintf(msg, sizeof(msg), "invalid Unicode '\\u%04X'", (unsigned)hi);
+    }
+    rd_error(r, RE_SYNTAX, msg);
+}
+
+/* The second half of jansson's lex_scan_string: checks the \u escapes of
+ * s[start..end) (surrogates must pair) and measures the decoded text. */
+static bool rd_check_string(rd *r, size_t start, size_t end) {
+    SC_ASSERT(start <= end && end <= r->n);
+    const unsigned char *s = r->s;
+    rd_str out = {start, end - start, 0, false};
+    for (size_t p = start; p < end;) {
+        if (s[p] != '\\' || s[p + 1] != 'u') {
+            size_t step = s[p] == '\\' ? 2 : 1;
+            out.dec_len++;
+            p += step;
+            continue;
+        }
+        uint32_t cp = rd_hex4(s + p + 2);
+        p += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (!(p < end && s[p] == '\\' && s[p + 1] == 'u')) {
+                rd_bad_unicode(r, cp, 0, false);
+                return false;
+            }
+            uint32_t lo = rd_hex4(s + p + 2);
+            p += 6;
+            if (lo < 0xDC00 || lo > 0xDFFF) {
+                rd_bad_unicode(r, cp, lo, true);
+                return false;
+            }
+            cp = ((cp - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            rd_bad_unicode(r, cp, 0, false);
+            return false;
+        }
+        out.dec_len += utf8_cp_len(cp);
+        out.has_nul = out.has_nul || cp == 0;
+    }
+    r->str = out;
+    return true;
+}
+
+static void rd_escape_error(rd *r) {
+    rd_error(r, RE_SYNTAX, "invalid escape");
+}
+
+/* rd_get_save for a run of plain ASCII string bytes (no quote, backslash or
+ * control byte) read straight from the input: the same effect, without a
+ * call per byte. Takes nothing when a buffered byte comes first. */
+static void rd_take_plain(rd *r) {
+    size_t i = r->in_pos;
+    while (i < r->n && r->s[i] >= 0x20 && r->s[i] < 0x80 && r->s[i] != '"' && r->s[i] != '\\') {
+        i++;
+    }
+    if (i == r->in_pos || r->buf[r->buf_pos] != '\0') {
+        return;
+    }
+    for (size_t k = r->in_pos;
+         k < i && r->saved_len + (k - r->in_pos) < SC__DECISION_SAVED_SHOWN_MAX; k++) {
+        r->saved[r->saved_len + (k - r->in_pos)] = (char)r->s[k];
+    }
+    r->saved_len += i - r->in_pos;
+    r->position += i - r->in_pos;
+    r->buf[0] = (char)r->s[i - 1];
+    r->buf[1] = '\0';
+    r->buf_pos = 1;
+    r->buf_base = i - 1;
+    r->last_idx = i - 1;
+    r->in_pos = i;
+    SC_ASSERT(r->position <= r->n && r->last_idx < r->n);
+}
+
+/* jansson's lex_scan_string, first half: the token ends at '"'. */
+static void rd_scan_string(rd *r) {
+    r->token = TOK_INVALID;
+    size_t start = r->last_idx + 1;
+    rd_take_plain(r);
+    int c = rd_get_save(r);
+    while (c != '"') {
+        if (c == RD_ERROR) {
+            return;
+        }
+        if (c == RD_EOF) {
+            rd_error(r, RE_PREMATURE, "premature end of input");
+            return;
+        }
+        if (c >= 0 && c <= 0x1F) {
+            char msg[32];
+            rd_unget_unsave(r, c);
+            snprintf(msg, sizeof(msg), "control character 0x%x", (unsigned)c);
+            rd_error(r, RE_SYNTAX, c == '\n' ? "unexpected newline" : msg);
+            return;
+        }
+        if (c == '\\') {
+            c = rd_get_save(r);
+            if (c == 'u') {
+                c = rd_get_save(r);
+                for (int i = 0; i < 4; i++) {
+                    if (!rd_is_xdigit(c)) {
+                        rd_escape_error(r);
+                        return;
+                    }
+                    c = rd_get_save(r);
+                }
+                continue;
+            }
+            if (c != '"' && c != '\\' && c != '/' && c != 'b' && c != 'f' && c != 'n' && c != 'r' &&
+                c != 't') {
+                rd_escape_error(r);
+                return;
+            }
+        }
+        rd_take_plain(r);
+        c = rd_get_save(r);
+    }
+    if (rd_check_string(r, start, r->last_idx)) {
+        r->token = TOK_STRING;
+    }
+}
+
+/* strtoll's result on "-?[0-9]+", false where it says ERANGE. */
+static bool rd_int(const unsigned char *p, size_t n, int64_t *out) {
+    SC_ASSERT(n > 0 && n <= SC_DECISION_ANSWER_BYTES_MAX);
+    bool neg = p[0] == '-';
+    int64_t v = 0; /* accumulated negative: INT64_MIN has no positive twin */
+    for (size_t i = neg ? 1 : 0; i < n; i++) {
+        int d = p[i] - '0';
+        SC_ASSERT(d >= 0 && d <= 9);
+        if (v < INT64_MIN / 10 || (v == INT64_MIN / 10 && d > -(INT64_MIN % 10))) {
+            return false;
+        }
+        v = v * 10 - d;
+    }
+    if (!neg && v == INT64_MIN) {
+        return false;
+    }
+    *out = neg ? v : -v;
+    return true;
+}
+
+static int rd_number_int(rd *r) {
+    bool neg = r->s[r->tok_start] == '-';
+    if (!rd_int(r->s + r->tok_start, r->saved_len, &r->ival)) {
+        rd_error(r, RE_OVERFLOW, neg ? "too big negative integer" : "too big integer");
+        return -1;
+    }
+    r->token = TOK_INTEGER;
+    return 0;
+}
+
+static int rd_number_real(rd *r) {
+    if (r->saved_len > SC__DECISION_NUMBER_TEXT_MAX) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "a number of %zu bytes", r->saved_len);
+        rd_error(r, RE_NUMBER_LONG, msg);
+        return -1;
+    }
+    char t[SC__DECISION_NUMBER_TEXT_MAX + 1];
+    memcpy(t, r->s + r->tok_start, r->saved_len);
+    t[r->saved_len] = '\0';
+    char *end = NULL;
+    double v = strtod(t, &end);
+    SC_ASSERT(end == t + r->saved_len);
+    if (isinf(v)) { /* the text has no "inf": this is overflow */
+        rd_error(r, RE_OVERFLOW, "real number overflow");
+        return -1;
+    }
+    r->dval = v;
+    r->token = TOK_REAL;
+    return 0;
+}
+
+/* jansson's lex_scan_number, c being the first byte (already saved). */
+static int rd_scan_number(rd *r, int c) {
+    r->token = TOK_INVALID;
+    if (c == '-') {
+        c = rd_get_save(r);
+    }
+    if (c == '0') {
+        c = rd_get_save(r);
+        if (rd_is_digit(c)) {
+            rd_unget_unsave(r, c);
+            return -1;
+        }
+    } else if (rd_is_digit(c)) {
+        do {
+            c = rd_get_save(r);
+        } while (rd_is_digit(c));
+    } else {
+        rd_unget_unsave(r, c);
+        return -1;
+    }
+    if (c != '.' && c != 'E' && c != 'e') {
+        rd_unget_unsave(r, c);
+        return rd_number_int(r);
+    }
+    if (c == '.') {
+        c = rd_get(r);
+        if (!rd_is_digit(c)) {
+            rd_unget(r, c);
+            return -1;
+        }
+        rd_save(r, c);
+        do {
+            c = rd_get_save(r);
+        } while (rd_is_digit(c));
+    }
+    if (c == 'E' || c == 'e') {
+        c = rd_get_save(r);
+        if (c == '+' || c == '-') {
+            c = rd_get_save(r);
+        }
+        if (!rd_is_digit(c)) {
+            rd_unget_unsave(r, c);
+            return -1;
+        }
+        do {
+            c = rd_get_save(r);
+        } while (rd_is_digit(c));
+    }
+    rd_unget_unsave(r, c);
+    return rd_number_real(r);
+}
+
+static bool rd_saved_is(const rd *r, const char *word) {
+    size_t n = strlen(word);
+    return r->saved_len == n && memcmp(r->saved, word, n) == 0;
+}
+
+/* jansson's lex_scan. */
+static int rd_scan(rd *r) {
+    r->saved_len = 0;
+    int c;
+    do {
+        c = rd_get(r);
+    } while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+    if (c == RD_EOF || c == RD_ERROR) {
+        r->token = c == RD_EOF ? TOK_EOF : TOK_INVALID;
+        return r->token;
+    }
+    rd_save(r, c);
+    r->tok_start = r->last_idx;
+    if (c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',') {
+        r->token = c;
+    } else if (c == '"') {
+        rd_scan_string(r);
+    } else if (rd_is_digit(c) || c == '-') {
+        (void)rd_scan_number(r, c); /* sets the token either way */
+    } else if (is_alpha((unsigned char)c)) {
+        do { /* the whole word, for a clearer error */
+            c = rd_get_save(r);
+        } while (c >= 0 && is_alpha((unsigned char)c));
+        rd_unget_unsave(r, c);
+        r->token = rd_saved_is(r, "true")    ? TOK_TRUE
+                   : rd_saved_is(r, "false") ? TOK_FALSE
+                   : rd_saved_is(r, "null")  ? TOK_NULL
+                                             : TOK_INVALID;
+    } else {
+        while (r->buf[r->buf_pos] != '\0') { /* the rest of the character */
+            rd_save(r, r->buf[r->buf_pos]);
+            r->buf_pos++;
+            r->position++;
+        }
+        r->token = TOK_INVALID;
+    }
+    return r->token;
+}
+
+/* ---- answer: decoded strings ---------------------------------------------------------------- */
+
+/* Decodes a checked literal one byte at a time, so that keys and values are
+ * compared and copied without a buffer for the whole string. */
+typedef struct {
+    const unsigned char *p;
+    const unsigned char *end;
+    unsigned char pend[4]; /* the UTF-8 bytes of a \u escape not yet returned */
+    size_t npend;
+    size_t ipend;
+} rd_dec;
+
+static rd_dec rd_dec_of(const rd *r, const rd_str *s) {
+    SC_ASSERT(s->start + s->raw_len <= r->n);
+    rd_dec d = {r->s + s->start, r->s + s->start + s->raw_len, {0}, 0, 0};
+    return d;
+}
+
+static size_t utf8_put(uint32_t cp, unsigned char *out) {
+    size_t n = utf8_cp_len(cp);
+    static const unsigned char lead[5] = {0, 0, 0xC0, 0xE0, 0xF0};
+    for (size_t i = n - 1; i > 0; i--) {
+        out[i] = (unsigned char)(0x80 | (cp & 0x3F));
+        cp >>= 6;
+    }
+    out[0] = (unsigned char)(n == 1 ? cp : (lead[n] | cp));
+    return n;
+}
+
+/* The next decoded byte, or -1 at the end. */
+static int rd_dec_next(rd_dec *d) {
+    if (d->ipend < d->npend) {
+        return d->pend[d->ipend++];
+    }
+    if (d->p >= d->end) {
+        return -1;
+    }
+    unsigned char c = *d->p++;
+    if (c != '\\') {
+        return c;
+    }
+    c = *d->p++;
+    static const char from[] = "bfnrt";
+    static const char to[] = "\b\f\n\r\t";
+    const char *k = c != 'u' ? strchr(from, c) : NULL;
+    if (c != 'u') {
+        return k != NULL && *k != '\0' ? to[k - from] : c; /* " \ / stand for themselves */
+    }
+    uint32_t cp = rd_hex4(d->p);
+    d->p += 4;
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* paired: rd_check_string made sure */
+        SC_ASSERT(d->p + 6 <= d->end && d->p[0] == '\\' && d->p[1] == 'u');
+        cp = ((cp - 0xD800) << 10) + (rd_hex4(d->p + 2) - 0xDC00) + 0x10000;
+        d->p += 6;
+    }
+    d->npend = utf8_put(cp, d->pend);
+    d->ipend = 1;
+    return d->pend[0];
+}
+
+static bool rd_str_equal(const rd *r, const rd_str *a, const rd_str *b) {
+    if (a->dec_len != b->dec_len) {
+        return false;
+    }
+    if (a->raw_len == a->dec_len && b->raw_len == b->dec_len) { /* no escapes in either */
+        return memcmp(r->s + a->start, r->s + b->start, a->raw_len) == 0;
+    }
+    rd_dec da = rd_dec_of(r, a);
+    rd_dec db = rd_dec_of(r, b);
+    for (size_t i = 0; i < a->dec_len; i++) {
+        if (rd_dec_next(&da) != rd_dec_next(&db)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool rd_str_is(const rd *r, const rd_str *a, const char *word) {
+    size_t n = strlen(word);
+    if (a->dec_len != n) {
+        return false;
+    }
+    if (a->raw_len == n) { /* no escapes */
+        return memcmp(r->s + a->start, word, n) == 0;
+    }
+    rd_dec d = rd_dec_of(r, a);
+    for (size_t i = 0; i < n; i++) {
+        if (rd_dec_next(&d) != (unsigned char)word[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Decodes at most cap - 1 bytes into out, NUL-terminated; returns the count. */
+static size_t rd_str_copy(const rd *r, const rd_str *a, char *out, size_t cap) {
+    SC_ASSERT(cap > 0);
+    if (a->raw_len == a->dec_len) { /* no escapes */
+        size_t k = a->raw_len < cap - 1 ? a->raw_len : cap - 1;
+        memcpy(out, r->s + a->start, k);
+        out[k] = '\0';
+        return k;
+    }
+    rd_dec d = rd_dec_of(r, a);
+    size_t n = 0;
+    int c;
+    while (n + 1 < cap && (c = rd_dec_next(&d)) >= 0) {
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    SC_ASSERT(n <= a->dec_len);
+    return n;
+}
+
+/* ---- answer: the parser --------------------------------------------------------------------- */
+
+static bool rd_value(rd *r, uint32_t depth, rd_top *top, rd_val *v);
+
+static void rd_top_record(const rd *r, rd_top *top, const rd_str *key, const rd_val *v) {
+    for (int f = 0; f < SC_DECISION_FIELD_COUNT; f++) {
+        if (rd_str_is(r, key, k_field_names[f])) {
+            SC_ASSERT(!top->present[f]); /* duplicates were refused */
+            top->present[f] = true;
+            top->val[f] = *v;
+            return;
+        }
+    }
+    if (!top->unknown) {
+        top->unknown = true;
+        top->unknown_type = v->type;
+        (void)rd_str_copy(r, key, top->unknown_key, sizeof(top->unknown_key));
+    }
+}
+
+/* A key, ':' and a value, as in jansson's parse_object. */
+static bool rd_member(rd *r, uint32_t depth, rd_top *top, rd_str *keys, size_t *n_keys) {
+    if (r->token != TOK_STRING) {
+        rd_error(r, RE_SYNTAX, "string or '}' expected");
+        return false;
+    }
+    rd_str key = r->str;
+    if (key.has_nul) {
+        rd_error(r, RE_NUL, "NUL byte in object key not supported");
+        return false;
+    }
+    for (size_t i = 0; i < *n_keys; i++) {
+        if (rd_str_equal(r, &keys[i], &key)) {
+            rd_error(r, RE_DUPLICATE, "duplicate object key");
+            return false;
+        }
+    }
+    if (*n_keys == SC__DECISION_KEYS_MAX) {
+        char msg[48];
+        snprintf(msg, sizeof(msg), "key %d of one object", SC__DECISION_KEYS_MAX + 1);
+        rd_error(r, RE_KEYS, msg);
+        return false;
+    }
+    keys[(*n_keys)++] = key;
+    if (rd_scan(r) != ':') {
+        rd_error(r, RE_SYNTAX, "':' expected");
+        return false;
+    }
+    (void)rd_scan(r);
+    rd_val v;
+    if (!rd_value(r, depth + 1, NULL, &v)) {
+        return false;
+    }
+    if (top != NULL) {
+        rd_top_record(r, top, &key, &v);
+    }
+    return true;
+}
+
+static bool rd_object(rd *r, uint32_t depth, rd_top *top) {
+    SC_ASSERT(depth >= 1 && depth <= SC_DECISION_DEPTH_MAX);
+    rd_str keys[SC__DECISION_KEYS_MAX];
+    size_t n_keys = 0;
+    if (rd_scan(r) == '}') {
+        return true;
+    }
+    for (;;) {
+        if (!rd_member(r, depth, top, keys, &n_keys)) {
+            return false;
+        }
+        if (rd_scan(r) != ',') {
+            break;
+        }
+        (void)rd_scan(r);
+    }
+    if (r->token != '}') {
+        rd_error(r, RE_SYNTAX, "'}' expected");
+        return false;
+    }
+    SC_ASSERT(n_keys >= 1 && n_keys <= SC__DECISION_KEYS_MAX);
+    return true;
+}
+
+static bool rd_array(rd *r, uint32_t depth) {
+    SC_ASSERT(depth >= 1 && depth <= SC_DECISION_DEPTH_MAX);
+    if (rd_scan(r) == ']') {
+        return true;
+    }
+    while (r->token != TOK_EOF) {
+        rd_val v;
+        if (!rd_value(r, depth + 1, NULL, &v)) {
+            return false;
+        }
+        if (rd_scan(r) != ',') {
+            break;
+        }
+        (void)rd_scan(r);
+    }
+    if (r->token != ']') {
+        rd_error(r, RE_SYNTAX, "']' expected");
+        return false;
+    }
+    return true;
+}
+
+/* jansson's parse_value. The recursion is bounded: a container deeper than
+ * SC_DECISION_DEPTH_MAX is refused (the prescan already did so). */
+static bool rd_value(rd *r, uint32_t depth, rd_top *top, rd_val *v) {
+    SC_ASSERT(depth >= 1 && v != NULL);
+    memset(v, 0, sizeof(*v));
+    bool container = r->token == '{' || r->token == '[';
+    if (container && depth > SC_DECISION_DEPTH_MAX) {
+        rd_error(r, RE_DEEP, "maximum parsing depth reached");
+        return false;
+    }
+    switch (r->token) {
+    case TOK_STRING:
+        if (r->str.has_nul) {
+            rd_error(r, RE_NUL, "\\u0000 is not allowed without JSON_ALLOW_NUL");
+            return false;
+        }
+        *v = (rd_val){.type = JT_STRING, .s = r->str};
+        return true;
+    case TOK_INTEGER:
+        *v = (rd_val){.type = JT_INTEGER, .i = r->ival};
+        return true;
+    case TOK_REAL:
+        *v = (rd_val){.type = JT_REAL, .d = r->dval};
+        return true;
+    case TOK_TRUE:
+    case TOK_FALSE:
+    case TOK_NULL:
+        v->type = r->token == TOK_TRUE ? JT_TRUE : r->token == TOK_FALSE ? JT_FALSE : JT_NULL;
+        return true;
+    case '{':
+        v->type = JT_OBJECT;
+        return rd_object(r, depth, top);
+    case '[':
+        v->type = JT_ARRAY;
+        return rd_array(r, depth);
+    case TOK_INVALID:
+        rd_error(r, RE_SYNTAX, "invalid token");
+        return false;
+    default:
+        rd_error(r, RE_SYNTAX, "unexpected token");
+        return false;
+    }
+}
+
+/* jansson's parse_json with JSON_DECODE_ANY: one value, then the end. */
+static bool rd_document(rd *r, rd_top *top, jtype *root) {
+    SC_ASSERT(r->code == RE_NONE && r->position == 0);
+    (void)rd_scan(r);
+    rd_val v;
+    if (!rd_value(r, 1, top, &v)) {
+        SC_ASSERT(r->code != RE_NONE);
+        return false;
+    }
+    if (rd_scan(r) != TOK_EOF) {
+        rd_error(r, RE_EOF_EXPECTED, "end of file expected");
+        return false;
+    }
+    SC_ASSERT(r->code == RE_NONE); /* an error always ends the parse */
+    *root = v.type;
+    return true;
+}
+
+/* Maps a reader error to our reason, as jansson's load errors were mapped:
+ * by code, and by text for integer vs real overflow and a bad \u escape. */
+static sc_decision_reason load_failed(const rd *e, bool saw_nonfinite, sc_decision_verdict *why) {
+    SC_ASSERT(e->code != RE_NONE);
+    char got[SC__DECISION_ERROR_TEXT_MAX + 32];
+    snprintf(got, sizeof(got), "%s at byte %d", e->text, (int)e->err_pos);
     sc_decision_reason r = SC_DECISION_R_NOT_JSON;
     const char *expected = "one JSON object";
-    switch (json_error_code(e)) {
-    case json_error_invalid_utf8:
+    switch (e->code) {
+    case RE_UTF8:
         r = SC_DECISION_R_INVALID_UTF8;
         expected = "UTF-8 text";
         break;
-    case json_error_duplicate_key:
+    case RE_DUPLICATE:
         r = SC_DECISION_R_DUPLICATE_KEY;
         expected = "each key once";
         break;
-    case json_error_null_character:
-    case json_error_null_byte_in_key:
+    case RE_NUL:
         r = SC_DECISION_R_CONTROL_CHAR;
         expected = "no \\u0000 in strings";
         break;
-    case json_error_numeric_overflow:
+    case RE_OVERFLOW:
         r = strstr(e->text, "integer") != NULL ? SC_DECISION_R_OUT_OF_RANGE
                                                : SC_DECISION_R_NON_FINITE;
         expected = "numbers that fit a double and integers that fit int64";
         break;
-    case json_error_stack_overflow:
+    case RE_DEEP:
         r = SC_DECISION_R_TOO_DEEP;
         break;
-    case json_error_out_of_memory:
-        r = SC_DECISION_R_NO_MEMORY;
+    case RE_KEYS:
+    case RE_NUMBER_LONG:
+        r = SC_DECISION_R_TOO_LARGE;
+        expected = e->code == RE_KEYS ? "at most 16 keys in one object"
+                                      : "number literals of at most 512 bytes";
         break;
     default:
         if (saw_nonfinite) {
@@ -569,126 +1411,98 @@ static sc_decision_reason load_failed(const json_error_t *e, bool saw_nonfinite,
     SC_ASSERT(r != SC_DECISION_R_OK);
     return fail(why, r, "answer", expected, got);
 }
+_Static_assert(SC__DECISION_KEYS_MAX == 16 && SC__DECISION_NUMBER_TEXT_MAX == 512,
+               "the expected texts in load_failed name these limits");
 
 /* ---- answer: schema ------------------------------------------------------------------------- */
 
-static const char *json_type_name(const json_t *v) {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a real number";
-    case JSON_TRUE:
-        return "true";
-    case JSON_FALSE:
-        return "false";
-    case JSON_NULL:
-        return "null";
+static sc_decision_reason check_unknown(const rd_top *top, sc_decision_verdict *why) {
+    SC_ASSERT(why->reason == SC_DECISION_R_OK);
+    if (!top->unknown) {
+        return SC_DECISION_R_OK;
     }
-    return "?";
+    return fail(why, SC_DECISION_R_UNKNOWN_FIELD, top->unknown_key,
+                "only action, confidence, size_fraction, sl_bps, tp_bps, ttl_ms, reason",
+                jtype_name(top->unknown_type));
 }
 
-static sc_decision_reason check_unknown(json_t *obj, sc_decision_verdict *why) {
-    SC_ASSERT(json_is_object(obj) && why->reason == SC_DECISION_R_OK);
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value) {
-        bool known = false;
-        for (int f = 0; f < SC_DECISION_FIELD_COUNT && !known; f++) {
-            known = strcmp(key, k_field_names[f]) == 0;
-        }
-        if (!known) {
-            return fail(why, SC_DECISION_R_UNKNOWN_FIELD, key,
-                        "only action, confidence, size_fraction, sl_bps, tp_bps, ttl_ms, reason",
-                        json_type_name(value));
-        }
-    }
-    return SC_DECISION_R_OK;
-}
-
-static json_t *field_of(json_t *obj, sc_decision_field f, sc_decision_verdict *why) {
-    SC_ASSERT(json_is_object(obj));
+static const rd_val *field_of(const rd_top *top, sc_decision_field f, sc_decision_verdict *why) {
     SC_ASSERT((int)f >= 0 && (int)f < SC_DECISION_FIELD_COUNT);
-    json_t *v = json_object_get(obj, k_field_names[f]);
-    if (v == NULL) {
+    if (!top->present[f]) {
         (void)fail(why, SC_DECISION_R_MISSING_FIELD, k_field_names[f], "a required field",
                    "nothing");
+        return NULL;
     }
-    return v;
+    return &top->val[f];
 }
 
-static sc_decision_reason read_action(json_t *obj, sc_decision_action *out,
+static sc_decision_reason read_action(const rd *r, const rd_top *top, sc_decision_action *out,
                                       sc_decision_verdict *why) {
-    json_t *v = field_of(obj, SC_DECISION_F_ACTION, why);
+    const rd_val *v = field_of(top, SC_DECISION_F_ACTION, why);
     if (v == NULL) {
         return why->reason;
     }
     const char *expected = "enter_long, enter_short, exit, hold or skip";
-    if (!json_is_string(v)) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, "action", expected, json_type_name(v));
+    if (v->type != JT_STRING) {
+        return fail(why, SC_DECISION_R_WRONG_TYPE, "action", expected, jtype_name(v->type));
     }
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
     for (int a = 0; a < SC_DECISION_ACTION_COUNT; a++) {
-        if (n == strlen(k_action_names[a]) && memcmp(s, k_action_names[a], n) == 0) {
+        if (rd_str_is(r, &v->s, k_action_names[a])) {
             *out = (sc_decision_action)a;
             SC_ASSERT(*out >= SC_DECISION_ENTER_LONG && *out <= SC_DECISION_SKIP);
             return SC_DECISION_R_OK;
         }
     }
-    return fail(why, SC_DECISION_R_BAD_ENUM, "action", expected, s);
+    char got[SC__DECISION_ENUM_SHOWN_MAX + 1];
+    (void)rd_str_copy(r, &v->s, got, sizeof(got));
+    return fail(why, SC_DECISION_R_BAD_ENUM, "action", expected, got);
 }
 
-/* A number in [0, hi]. */
-static sc_decision_reason read_number(json_t *obj, sc_decision_field f, double hi, double *out,
-                                      sc_decision_verdict *why) {
-    json_t *v = field_of(obj, f, why);
+/* A number in [0, hi]. The expected text is written only on failure: this
+ * runs on every decision. */
+static sc_decision_reason read_number(const rd_top *top, sc_decision_field f, double hi,
+                                      double *out, sc_decision_verdict *why) {
+    const rd_val *v = field_of(top, f, why);
     if (v == NULL) {
         return why->reason;
     }
     SC_ASSERT(hi > 0.0 && hi <= SC_DECISION_BPS_SCHEMA_MAX);
     const char *name = k_field_names[f];
     char expected[48];
-    snprintf(expected, sizeof(expected), "a number 0..%.17g", hi);
-    if (!json_is_number(v)) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, name, expected, json_type_name(v));
+    if (v->type != JT_INTEGER && v->type != JT_REAL) {
+        snprintf(expected, sizeof(expected), "a number 0..%.17g", hi);
+        return fail(why, SC_DECISION_R_WRONG_TYPE, name, expected, jtype_name(v->type));
     }
-    double x = json_number_value(v);
-    if (!isfinite(x)) { /* jansson refuses these; kept in case it ever does not */
-        return fail_num(why, SC_DECISION_R_NON_FINITE, name, expected, x);
-    }
-    if (!(x >= 0.0 && x <= hi)) {
-        return fail_num(why, SC_DECISION_R_OUT_OF_RANGE, name, expected, x);
+    double x = v->type == JT_INTEGER ? (double)v->i : v->d;
+    if (!isfinite(x) || !(x >= 0.0 && x <= hi)) { /* the reader refuses non-finite ones */
+        snprintf(expected, sizeof(expected), "a number 0..%.17g", hi);
+        return fail_num(why, isfinite(x) ? SC_DECISION_R_OUT_OF_RANGE : SC_DECISION_R_NON_FINITE,
+                        name, expected, x);
     }
     *out = x == 0.0 ? 0.0 : x; /* -0 becomes 0 */
     SC_ASSERT(*out >= 0.0 && *out <= hi);
     return SC_DECISION_R_OK;
 }
 
-static sc_decision_reason read_ttl(json_t *obj, int64_t *out, sc_decision_verdict *why) {
-    json_t *v = field_of(obj, SC_DECISION_F_TTL_MS, why);
+static sc_decision_reason read_ttl(const rd_top *top, int64_t *out, sc_decision_verdict *why) {
+    const rd_val *v = field_of(top, SC_DECISION_F_TTL_MS, why);
     if (v == NULL) {
         return why->reason;
     }
     char expected[64];
-    snprintf(expected, sizeof(expected), "an integer 1..%d (no fraction or exponent)",
-             SC_DECISION_TTL_MS_SCHEMA_MAX);
-    if (!json_is_integer(v)) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, "ttl_ms", expected, json_type_name(v));
+    if (v->type != JT_INTEGER || v->i < 1 || v->i > SC_DECISION_TTL_MS_SCHEMA_MAX) {
+        snprintf(expected, sizeof(expected), "an integer 1..%d (no fraction or exponent)",
+                 SC_DECISION_TTL_MS_SCHEMA_MAX);
     }
-    json_int_t t = json_integer_value(v);
-    if (t < 1 || t > SC_DECISION_TTL_MS_SCHEMA_MAX) {
+    if (v->type != JT_INTEGER) {
+        return fail(why, SC_DECISION_R_WRONG_TYPE, "ttl_ms", expected, jtype_name(v->type));
+    }
+    if (v->i < 1 || v->i > SC_DECISION_TTL_MS_SCHEMA_MAX) {
         char got[24];
-        snprintf(got, sizeof(got), "%" JSON_INTEGER_FORMAT, t);
+        snprintf(got, sizeof(got), "%" PRId64, v->i);
         return fail(why, SC_DECISION_R_OUT_OF_RANGE, "ttl_ms", expected, got);
     }
-    *out = (int64_t)t;
+    *out = v->i;
     SC_ASSERT(*out >= 1 && *out <= SC_DECISION_TTL_MS_SCHEMA_MAX);
     return SC_DECISION_R_OK;
 }
@@ -711,25 +1525,27 @@ static size_t first_bad_char(const char *s, size_t n, bool *bad_utf8) {
     return n;
 }
 
-static sc_decision_reason read_reason(json_t *obj, size_t len_max, char *out,
+static sc_decision_reason read_reason(const rd *r, const rd_top *top, size_t len_max, char *out,
                                       sc_decision_verdict *why) {
     SC_ASSERT(len_max <= SC_DECISION_REASON_MAX);
-    json_t *v = field_of(obj, SC_DECISION_F_REASON, why);
+    const rd_val *v = field_of(top, SC_DECISION_F_REASON, why);
     if (v == NULL) {
         return why->reason;
     }
     char expected[64];
     snprintf(expected, sizeof(expected), "a string of at most %zu bytes", len_max);
-    if (!json_is_string(v)) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, "reason", expected, json_type_name(v));
+    if (v->type != JT_STRING) {
+        return fail(why, SC_DECISION_R_WRONG_TYPE, "reason", expected, jtype_name(v->type));
     }
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
+    size_t n = v->s.dec_len;
     char got[48];
     if (n > len_max) {
         snprintf(got, sizeof(got), "%zu bytes", n);
         return fail(why, SC_DECISION_R_STRING_TOO_LONG, "reason", expected, got);
     }
+    char s[SC_DECISION_REASON_MAX + 1];
+    size_t copied = rd_str_copy(r, &v->s, s, sizeof(s));
+    SC_ASSERT(copied == n);
     bool bad_utf8 = false;
     size_t at = first_bad_char(s, n, &bad_utf8);
     if (at < n) {
@@ -738,33 +1554,32 @@ static sc_decision_reason read_reason(json_t *obj, size_t len_max, char *out,
                     "reason", "text without control characters", got);
     }
     SC_ASSERT(n <= SC_DECISION_REASON_MAX);
-    memcpy(out, s, n);
-    out[n] = '\0';
+    memcpy(out, s, n + 1);
     return SC_DECISION_R_OK;
 }
 
-static sc_decision_reason read_fields(json_t *obj, const sc_params *active, sc_decision_answer *a,
-                                      sc_decision_verdict *why) {
-    sc_decision_reason r = read_action(obj, &a->action, why);
+static sc_decision_reason read_fields(const rd *rdr, const rd_top *top, const sc_params *active,
+                                      sc_decision_answer *a, sc_decision_verdict *why) {
+    sc_decision_reason r = read_action(rdr, top, &a->action, why);
     if (r == SC_DECISION_R_OK) {
         why->advised = a->action;
-        r = read_number(obj, SC_DECISION_F_CONFIDENCE, 1.0, &a->confidence, why);
+        r = read_number(top, SC_DECISION_F_CONFIDENCE, 1.0, &a->confidence, why);
     }
     if (r == SC_DECISION_R_OK) {
-        r = read_number(obj, SC_DECISION_F_SIZE_FRACTION, 1.0, &a->size_fraction, why);
+        r = read_number(top, SC_DECISION_F_SIZE_FRACTION, 1.0, &a->size_fraction, why);
     }
     if (r == SC_DECISION_R_OK) {
-        r = read_number(obj, SC_DECISION_F_SL_BPS, SC_DECISION_BPS_SCHEMA_MAX, &a->sl_bps, why);
+        r = read_number(top, SC_DECISION_F_SL_BPS, SC_DECISION_BPS_SCHEMA_MAX, &a->sl_bps, why);
     }
     if (r == SC_DECISION_R_OK) {
-        r = read_number(obj, SC_DECISION_F_TP_BPS, SC_DECISION_BPS_SCHEMA_MAX, &a->tp_bps, why);
+        r = read_number(top, SC_DECISION_F_TP_BPS, SC_DECISION_BPS_SCHEMA_MAX, &a->tp_bps, why);
     }
     if (r == SC_DECISION_R_OK) {
-        r = read_ttl(obj, &a->ttl_ms, why);
+        r = read_ttl(top, &a->ttl_ms, why);
     }
     if (r == SC_DECISION_R_OK) {
         size_t len_max = (size_t)sc_params_get_int(active, SC_P_AI_REASON_LEN_MAX);
-        r = read_reason(obj, len_max, a->reason, why);
+        r = read_reason(rdr, top, len_max, a->reason, why);
     }
     SC_ASSERT(r == why->reason);
     return r;
@@ -864,25 +1679,29 @@ static sc_decision_reason parse_object(const char *json, size_t len, const sc_pa
     if (prescan(json, len, &saw_nonfinite, why) != SC_DECISION_R_OK) {
         return why->reason;
     }
-    json_error_t err;
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-    if (root == NULL) {
-        return load_failed(&err, saw_nonfinite, why);
+    rd r;
+    memset(&r, 0, sizeof(r));
+    r.s = (const unsigned char *)json;
+    r.n = len;
+    rd_top top;
+    memset(&top, 0, sizeof(top));
+    jtype root = JT_NULL;
+    if (!rd_document(&r, &top, &root)) {
+        return load_failed(&r, saw_nonfinite, why);
     }
-    sc_decision_reason r;
-    if (!json_is_object(root)) {
-        r = fail(why, SC_DECISION_R_WRONG_TYPE, "answer", "an object", json_type_name(root));
+    sc_decision_reason res;
+    if (root != JT_OBJECT) {
+        res = fail(why, SC_DECISION_R_WRONG_TYPE, "answer", "an object", jtype_name(root));
     } else {
-        r = check_unknown(root, why);
-        if (r == SC_DECISION_R_OK) {
-            r = read_fields(root, active, a, why);
+        res = check_unknown(&top, why);
+        if (res == SC_DECISION_R_OK) {
+            res = read_fields(&r, &top, active, a, why);
         }
     }
-    json_decref(root);
-    if (r == SC_DECISION_R_OK) {
-        r = apply_bounds(active, a, why);
+    if (res == SC_DECISION_R_OK) {
+        res = apply_bounds(active, a, why);
     }
-    return r;
+    return res;
 }
 
 sc_decision_reason sc_decision_answer_parse(const char *json, size_t len, const sc_params *active,

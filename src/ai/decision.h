@@ -45,6 +45,9 @@
  * "Number" means any JSON number, integer or not. JSON has no NaN or
  * Infinity: those words, and a literal that overflows a double (1e999,
  * -1e999), are non_finite; an integer literal past int64 is out_of_range.
+ * Two reader limits no valid answer comes near: an object (at any depth)
+ * with more than 16 keys, and a real number literal longer than 512 bytes,
+ * are too_large.
  *
  * Then, for an entry (enter_long / enter_short) only:
  *   - size_fraction, sl_bps and tp_bps must be above 0 (out_of_range);
@@ -79,9 +82,9 @@
  * enter_short an enter_short signal, else against_signal. Exits, holds and
  * skips need no signal (leaving a position only lowers risk).
  *
- * Thread: any; every function here works on caller-owned values. Allocates:
- * jansson allocates the parse tree inside sc_decision_answer_parse and frees
- * it before returning; nothing else.
+ * Thread: any; every function here works on caller-owned values.
+ * Allocates: nothing (the answer reader is bounded and allocation-free, so
+ * the engine thread may call it after start).
  */
 #ifndef SC_AI_DECISION_H
 #define SC_AI_DECISION_H
@@ -108,8 +111,8 @@ enum {
     SC_DECISION_REQUEST_JSON_MAX = 16384,
     /* Longest answer text accepted. The largest valid answer is about
      * 6.1 kB (a 1000-byte reason written entirely as \u escapes); the
-     * margin is for whitespace. Larger text is refused before jansson sees
-     * it, so a hostile answer cannot make it allocate much. */
+     * margin is for whitespace. Larger text is refused before it is read,
+     * which also bounds every pass of the reader. */
     SC_DECISION_ANSWER_BYTES_MAX = 65536,
     /* Deepest nesting accepted. A valid answer is one flat object (depth
      * 1); room is left so that a nested value is reported as wrong_type. */

@@ -16,6 +16,24 @@
 #include "ai/advisor.h"
 #include "ai/advisor_rules.h"
 #include "ai/decision.h"
+#include "ai/decision_ref.h"
+
+/* Every answer this file parses is also compared with the jansson reference
+ * (decision_ref.h): the wrappers run ref_check first, then the real call. */
+static sc_decision_reason checked_parse(const char *json, size_t len, const sc_params *active,
+                                        sc_decision_answer *out, sc_decision_verdict *why) {
+    (void)ref_check(json != NULL ? json : "", json != NULL ? len : 0, active);
+    return sc_decision_answer_parse(json, len, active, out, why);
+}
+
+static sc_decision_reason checked_evaluate(const sc_decision_request *req, const sc_params *active,
+                                           const char *json, size_t len, sc_ns arrived_ns,
+                                           sc_decision_answer *out, sc_decision_verdict *why) {
+    (void)ref_check(json != NULL ? json : "", json != NULL ? len : 0, active);
+    return sc_decision_evaluate(req, active, json, len, arrived_ns, out, why);
+}
+#define sc_decision_answer_parse checked_parse
+#define sc_decision_evaluate checked_evaluate
 
 #define T0_NS INT64_C(1700000000000000000)
 #define MS(x) ((sc_ns)(x)*SC_NS_PER_MS)
@@ -328,6 +346,8 @@ static void test_hostile_table(void **state) {
                                ? h->value
                                : answer_with(buf, h->field, h->value, h->extra);
         check_hostile(h, json, strlen(json));
+        sc_params p = defaults();
+        ref_check_mutations(300 + i, json, strlen(json), 40, &p); /* near misses of each case */
     }
 }
 
