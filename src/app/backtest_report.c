@@ -197,6 +197,8 @@ static void add_money(json_t *root, const sc_bt_result *r) {
     json_object_set_new(root, "unrealized_pnl_usdt", money(e->unrealized_pnl));
     json_object_set_new(root, "fees_usdt", money(e->fees_paid));
     json_object_set_new(root, "funding_usdt", money(e->funding_paid));
+    /* marks taken from the touch: the input had no markPrice stream */
+    json_object_set_new(root, "book_marks", json_integer((json_int_t)r->paper.book_marks));
     json_object_set_new(root, "start_equity_usdt", money(e->start_equity));
     json_object_set_new(root, "end_equity_usdt", money(e->equity));
     json_t *p = perf(r);

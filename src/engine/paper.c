@@ -107,6 +107,9 @@ struct sc_paper {
     sc_regime entry_regime;    /* ... and the regime it was made in */
     int64_t pos_decision_id;   /* ... of the open position's first fill */
     sc_regime pos_regime;      /* the regime when the position opened */
+    bool mark_stream;          /* a markPrice stream is present (book_mark) */
+    int64_t book_mark_ticks;   /* the touch last given as a mark; 0 none */
+    int64_t mark_e8_per_tick;  /* a price tick in e8 USDT */
 };
 
 const char *sc_paper_rec_kind_name(sc_paper_rec_kind k) {
@@ -1026,6 +1029,38 @@ static void market_trade(sc_paper *p, const sc_event *ev) {
     }
 }
 
+/* Without a markPrice stream (captures that did not record it, bars), the
+ * metrics would value an open position at its last fill until the next
+ * fill, and the daily-loss and drawdown triggers would not see an open
+ * loss. So while a position is open, each change of the touch it would
+ * close at (the bid for a long, the ask for a short: the side that values
+ * it lower) goes to the metrics as a mark, with no funding. */
+static void book_mark(sc_paper *p) {
+    if (p->pos.qty_steps == 0) {
+        p->book_mark_ticks = 0;
+        return;
+    }
+    if (p->mark_stream || !sc_book_is_synced(p->book)) {
+        return;
+    }
+    sc_level l = best(p, p->pos.qty_steps > 0 ? SC_SIDE_BUY : SC_SIDE_SELL);
+    if (l.px.ticks <= 0 || l.px.ticks == p->book_mark_ticks ||
+        l.px.ticks > INT64_MAX / p->mark_e8_per_tick) {
+        return;
+    }
+    sc_mark_price m;
+    memset(&m, 0, sizeof(m));
+    m.ts_exch_ns = p->now_ns;
+    m.mark_px.e8 = l.px.ticks * p->mark_e8_per_tick;
+    m.index_px = m.mark_px;
+    if (sc_risk_metrics_on_mark(p->mx, &m) != SC_OK) {
+        p->st.errors++;
+        return;
+    }
+    p->book_mark_ticks = l.px.ticks;
+    p->st.book_marks++;
+}
+
 void sc_paper_on_event(sc_paper *p, const sc_event *ev) {
     SC_ASSERT(p != NULL && ev != NULL && !p->finished);
     p->now_ns = ev->ts_local_ns > p->now_ns ? ev->ts_local_ns : p->now_ns;
@@ -1045,6 +1080,9 @@ void sc_paper_on_event(sc_paper *p, const sc_event *ev) {
         market_trade(p, ev);
         break;
     case SC_EV_MARK_PRICE:
+        /* a real markPrice stream carries the next funding time; bars'
+         * synthetic marks (engine/bar_events.h) do not */
+        p->mark_stream = p->mark_stream || ev->u.mark.next_funding_ns > 0;
         if (sc_risk_metrics_on_mark(p->mx, &ev->u.mark) != SC_OK) {
             p->st.errors++;
         }
@@ -1052,6 +1090,7 @@ void sc_paper_on_event(sc_paper *p, const sc_event *ev) {
     default:
         break;
     }
+    book_mark(p);
     after_event(p);
 }
 
@@ -1298,6 +1337,10 @@ sc_err sc_paper_create(const sc_paper_config *cfg, sc_paper **out) {
     p->cfg.id_prefix = p->prefix;
     p->cfg.params = &p->params;
     p->st.event_hash = FNV_OFFSET;
+    p->mark_e8_per_tick = p->cfg.ins->tick_units;
+    for (int i = p->cfg.ins->px_scale; i < 8; i++) {
+        p->mark_e8_per_tick *= 10;
+    }
     sc_err e = create_market(p);
     e = e == SC_OK ? create_risk(p) : e;
     if (e != SC_OK) {

@@ -29,7 +29,8 @@
  * Allowed: the order manager takes it (new -> submitting) and the fill
  * simulator gets it; its reports become order-manager events (ack, fill,
  * reject, expire, cancel ack) and fills go to the metrics (fees). Marks go
- * to the metrics (funding). After every event the metrics feed the kill
+ * to the metrics (funding); without a markPrice stream, the touch an open
+ * position would close at is its mark (no funding). After every event the metrics feed the kill
  * switch's daily-loss, drawdown and losing-streak triggers, and (once the
  * book has been in sync) the data-integrity trigger.
  *
@@ -225,7 +226,8 @@ typedef struct {
     uint64_t ks_trips;
     uint64_t records;
     uint64_t records_lost;
-    uint64_t errors; /* market events a module refused (counted, skipped) */
+    uint64_t errors;     /* market events a module refused (counted, skipped) */
+    uint64_t book_marks; /* marks taken from the touch (no markPrice stream; paper.c) */
     int64_t max_abs_position_steps;
     uint64_t event_hash; /* FNV-1a 64 over every record */
 } sc_paper_stats;

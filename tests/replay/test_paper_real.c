@@ -3,6 +3,8 @@
  * the traded range, the position stays within 0.5 BTC, no entry leaves after
  * the kill switch trips (an operator trip at 3/4 of the run), every veto
  * carries its reason, the run ends flat, and two runs give the same records.
+ * The capture has no markPrice stream: an open position is revalued between
+ * fills from the touch it would close at (so the loss triggers see it).
  *
  * The strategy runs on 1 s candles with a low strategy.entry_score_min (0.2)
  * and no cooldown: at the default parameters the rules path produces too few
@@ -32,6 +34,10 @@ typedef struct {
     bool tripped;
     sc_position end_pos;
     size_t end_live;
+    uint64_t open_msgs; /* messages after which a position was open */
+    uint64_t revalued;  /* of those: unrealized PnL moved with no fill */
+    int64_t last_fills;
+    int64_t last_unreal_e8;
 } run_result;
 
 typedef struct {
@@ -64,11 +70,27 @@ static void check_record(const sc_paper_record *r, const px_range *rg, run_resul
     }
 }
 
+/* The capture has no markPrice stream: an open position must still be
+ * revalued between fills (from the touch it would close at). */
+static void check_marks(sc_paper *p, run_result *res) {
+    sc_risk_metrics_snapshot s;
+    sc_paper_metrics(p, &s);
+    bool open = s.position_steps != 0;
+    bool no_fill = (int64_t)res->fills == res->last_fills;
+    if (open && no_fill) {
+        res->open_msgs++;
+        res->revalued += s.unrealized_pnl.e8 != res->last_unreal_e8 ? 1 : 0;
+    }
+    res->last_fills = (int64_t)res->fills;
+    res->last_unreal_e8 = s.unrealized_pnl.e8;
+}
+
 static void drain(sc_paper *p, const px_range *rg, run_result *res) {
     sc_paper_record r;
     while (sc_paper_next_record(p, &r)) {
         check_record(&r, rg, res);
     }
+    check_marks(p, res);
     int64_t q = sc_paper_position(p).qty_steps;
     q = q < 0 ? -q : q;
     res->max_abs_pos = q > res->max_abs_pos ? q : res->max_abs_pos;
@@ -190,6 +212,13 @@ static void test_paper_on_capture(void **state) {
     assert_int_equal(a.end_pos.qty_steps, 0); /* the kill switch ends flat */
     assert_int_equal(a.end_live, 0);
     assert_int_equal(a.st.records_lost, 0);
+    /* no markPrice stream in this capture: marks come from the touch */
+    print_message("paper: %llu book marks; position open after %llu messages without a fill, "
+                  "revalued after %llu of them\n",
+                  (unsigned long long)a.st.book_marks, (unsigned long long)a.open_msgs,
+                  (unsigned long long)a.revalued);
+    assert_true(a.st.book_marks > 0);
+    assert_true(a.open_msgs > 0 && a.revalued > 0);
     run(path, &rg, &b);
     assert_true(a.st.event_hash == b.st.event_hash);
     assert_int_equal(a.st.records, b.st.records);
