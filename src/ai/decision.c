@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ai/answer_rules.h"
 #include "core/assert.h"
 
 /* The parameter bounds must stay inside the schema ranges, or a clamped
@@ -409,117 +410,18 @@ sc_err sc_decision_request_to_json(const sc_decision_request *req, char *buf, si
 
 /* ---- answer: failures ----------------------------------------------------------------------- */
 
-static sc_decision_reason fail(sc_decision_verdict *why, sc_decision_reason r, const char *field,
-                               const char *expected, const char *got) {
-    SC_ASSERT(r != SC_DECISION_R_OK);
-    SC_ASSERT(why->reason == SC_DECISION_R_OK); /* the first failure is the one reported */
-    why->reason = r;
-    sc_errinfo_set(&why->info, field, expected, got, got != NULL ? strlen(got) : 0);
-    return r;
-}
-
-static sc_decision_reason fail_num(sc_decision_verdict *why, sc_decision_reason r,
-                                   const char *field, const char *expected, double got) {
-    char t[32];
-    if (sc_decision_format_number(got, t, sizeof(t)) < 0) {
-        snprintf(t, sizeof(t), "?");
-    }
-    return fail(why, r, field, expected, t);
-}
-
-static void skip_answer(sc_decision_answer *out) {
-    SC_ASSERT(out != NULL);
-    out->action = SC_DECISION_SKIP;
-    out->confidence = 0.0;
-    out->size_fraction = 0.0;
-    out->sl_bps = 0.0;
-    out->tp_bps = 0.0;
-    out->ttl_ms = 0;
-}
-
-static void verdict_init(sc_decision_verdict *why) {
-    memset(why, 0, sizeof(*why));
-    why->reason = SC_DECISION_R_OK;
-    why->advised = SC_DECISION_SKIP;
-}
-
 void sc_decision_skip(sc_decision_reason reason, const char *field, const char *expected,
                       const char *got, sc_decision_answer *out, sc_decision_verdict *why) {
     SC_ASSERT(out != NULL && why != NULL);
     SC_ASSERT(reason != SC_DECISION_R_OK);
-    verdict_init(why);
-    (void)fail(why, reason, field, expected, got);
+    sc_answer_verdict_init(why);
+    (void)sc_answer_fail(why, reason, field, expected, got);
     memset(out, 0, sizeof(*out));
-    skip_answer(out);
+    sc_answer_skip(out);
     SC_ASSERT(out->reason[0] == '\0' && why->n_clamps == 0);
 }
 
 /* ---- answer: before the reader -------------------------------------------------------------- */
-
-static bool is_alpha(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* True when s[0..n) is NaN, Infinity or inf in any case: the words an
- * emitter writes for non-finite numbers. */
-static bool nonfinite_word(const char *s, size_t n) {
-    SC_ASSERT(s != NULL && n > 0);
-    static const char *const words[] = {"nan", "infinity", "inf"};
-    for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
-        size_t len = strlen(words[k]);
-        bool same = len == n;
-        for (size_t i = 0; same && i < n; i++) {
-            same = (s[i] | 0x20) == words[k][i];
-        }
-        if (same) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* One pass over the bytes outside strings: refuses nesting past
- * SC_DECISION_DEPTH_MAX before the reader sees it (which bounds its
- * recursion), and notes a NaN/Infinity word so the syntax error it causes
- * gets its own reason. */
-static sc_decision_reason prescan(const char *s, size_t n, bool *saw_nonfinite,
-                                  sc_decision_verdict *why) {
-    SC_ASSERT(s != NULL && saw_nonfinite != NULL);
-    SC_ASSERT(n <= SC_DECISION_ANSWER_BYTES_MAX); /* bounds the pass */
-    uint32_t depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (in_str) {
-            if (c == '\\') {
-                i++; /* the escaped byte cannot end the string */
-            } else if (c == '"') {
-                in_str = false;
-            }
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > SC_DECISION_DEPTH_MAX) {
-                char got[48];
-                char expected[32];
-                snprintf(got, sizeof(got), "depth %u at byte %zu", (unsigned)depth, i);
-                snprintf(expected, sizeof(expected), "nesting of at most %d",
-                         SC_DECISION_DEPTH_MAX);
-                return fail(why, SC_DECISION_R_TOO_DEEP, "answer", expected, got);
-            }
-        } else if (c == '}' || c == ']') {
-            depth = depth > 0 ? depth - 1 : 0;
-        } else if (is_alpha(c)) {
-            size_t j = i;
-            while (j < n && is_alpha((unsigned char)s[j])) {
-                j++;
-            }
-            *saw_nonfinite = *saw_nonfinite || nonfinite_word(s + i, j - i);
-            i = j - 1;
-        }
-    }
-    return SC_DECISION_R_OK;
-}
 
 /* ---- answer: the reader --------------------------------------------------------------------- */
 
@@ -783,6 +685,10 @@ static void rd_unget_unsave(rd *r, int c) {
         SC_ASSERT(r->saved_len > 0);
         r->saved_len--;
     }
+}
+
+static bool rd_is_alpha(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 static bool rd_is_digit(int c) {
@@ -1062,10 +968,10 @@ static int rd_scan(rd *r) {
         rd_scan_string(r);
     } else if (rd_is_digit(c) || c == '-') {
         (void)rd_scan_number(r, c); /* sets the token either way */
-    } else if (is_alpha((unsigned char)c)) {
+    } else if (rd_is_alpha(c)) {
         do { /* the whole word, for a clearer error */
             c = rd_get_save(r);
-        } while (c >= 0 && is_alpha((unsigned char)c));
+        } while (c >= 0 && rd_is_alpha(c));
         rd_unget_unsave(r, c);
         r->token = rd_saved_is(r, "true")    ? TOK_TRUE
                    : rd_saved_is(r, "false") ? TOK_FALSE
@@ -1409,7 +1315,7 @@ static sc_decision_reason load_failed(const rd *e, bool saw_nonfinite, sc_decisi
         break;
     }
     SC_ASSERT(r != SC_DECISION_R_OK);
-    return fail(why, r, "answer", expected, got);
+    return sc_answer_fail(why, r, "answer", expected, got);
 }
 _Static_assert(SC__DECISION_KEYS_MAX == 16 && SC__DECISION_NUMBER_TEXT_MAX == 512,
                "the expected texts in load_failed name these limits");
@@ -1421,16 +1327,16 @@ static sc_decision_reason check_unknown(const rd_top *top, sc_decision_verdict *
     if (!top->unknown) {
         return SC_DECISION_R_OK;
     }
-    return fail(why, SC_DECISION_R_UNKNOWN_FIELD, top->unknown_key,
-                "only action, confidence, size_fraction, sl_bps, tp_bps, ttl_ms, reason",
-                jtype_name(top->unknown_type));
+    return sc_answer_fail(why, SC_DECISION_R_UNKNOWN_FIELD, top->unknown_key,
+                          "only action, confidence, size_fraction, sl_bps, tp_bps, ttl_ms, reason",
+                          jtype_name(top->unknown_type));
 }
 
 static const rd_val *field_of(const rd_top *top, sc_decision_field f, sc_decision_verdict *why) {
     SC_ASSERT((int)f >= 0 && (int)f < SC_DECISION_FIELD_COUNT);
     if (!top->present[f]) {
-        (void)fail(why, SC_DECISION_R_MISSING_FIELD, k_field_names[f], "a required field",
-                   "nothing");
+        (void)sc_answer_fail(why, SC_DECISION_R_MISSING_FIELD, k_field_names[f], "a required field",
+                             "nothing");
         return NULL;
     }
     return &top->val[f];
@@ -1444,7 +1350,8 @@ static sc_decision_reason read_action(const rd *r, const rd_top *top, sc_decisio
     }
     const char *expected = "enter_long, enter_short, exit, hold or skip";
     if (v->type != JT_STRING) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, "action", expected, jtype_name(v->type));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "action", expected,
+                              jtype_name(v->type));
     }
     for (int a = 0; a < SC_DECISION_ACTION_COUNT; a++) {
         if (rd_str_is(r, &v->s, k_action_names[a])) {
@@ -1455,7 +1362,7 @@ static sc_decision_reason read_action(const rd *r, const rd_top *top, sc_decisio
     }
     char got[SC__DECISION_ENUM_SHOWN_MAX + 1];
     (void)rd_str_copy(r, &v->s, got, sizeof(got));
-    return fail(why, SC_DECISION_R_BAD_ENUM, "action", expected, got);
+    return sc_answer_fail(why, SC_DECISION_R_BAD_ENUM, "action", expected, got);
 }
 
 /* A number in [0, hi]. The expected text is written only on failure: this
@@ -1471,13 +1378,14 @@ static sc_decision_reason read_number(const rd_top *top, sc_decision_field f, do
     char expected[48];
     if (v->type != JT_INTEGER && v->type != JT_REAL) {
         snprintf(expected, sizeof(expected), "a number 0..%.17g", hi);
-        return fail(why, SC_DECISION_R_WRONG_TYPE, name, expected, jtype_name(v->type));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, name, expected, jtype_name(v->type));
     }
     double x = v->type == JT_INTEGER ? (double)v->i : v->d;
     if (!isfinite(x) || !(x >= 0.0 && x <= hi)) { /* the reader refuses non-finite ones */
         snprintf(expected, sizeof(expected), "a number 0..%.17g", hi);
-        return fail_num(why, isfinite(x) ? SC_DECISION_R_OUT_OF_RANGE : SC_DECISION_R_NON_FINITE,
-                        name, expected, x);
+        return sc_answer_fail_num(
+            why, isfinite(x) ? SC_DECISION_R_OUT_OF_RANGE : SC_DECISION_R_NON_FINITE, name,
+            expected, x);
     }
     *out = x == 0.0 ? 0.0 : x; /* -0 becomes 0 */
     SC_ASSERT(*out >= 0.0 && *out <= hi);
@@ -1495,12 +1403,13 @@ static sc_decision_reason read_ttl(const rd_top *top, int64_t *out, sc_decision_
                  SC_DECISION_TTL_MS_SCHEMA_MAX);
     }
     if (v->type != JT_INTEGER) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, "ttl_ms", expected, jtype_name(v->type));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "ttl_ms", expected,
+                              jtype_name(v->type));
     }
     if (v->i < 1 || v->i > SC_DECISION_TTL_MS_SCHEMA_MAX) {
         char got[24];
         snprintf(got, sizeof(got), "%" PRId64, v->i);
-        return fail(why, SC_DECISION_R_OUT_OF_RANGE, "ttl_ms", expected, got);
+        return sc_answer_fail(why, SC_DECISION_R_OUT_OF_RANGE, "ttl_ms", expected, got);
     }
     *out = v->i;
     SC_ASSERT(*out >= 1 && *out <= SC_DECISION_TTL_MS_SCHEMA_MAX);
@@ -1535,13 +1444,14 @@ static sc_decision_reason read_reason(const rd *r, const rd_top *top, size_t len
     char expected[64];
     snprintf(expected, sizeof(expected), "a string of at most %zu bytes", len_max);
     if (v->type != JT_STRING) {
-        return fail(why, SC_DECISION_R_WRONG_TYPE, "reason", expected, jtype_name(v->type));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "reason", expected,
+                              jtype_name(v->type));
     }
     size_t n = v->s.dec_len;
     char got[48];
     if (n > len_max) {
         snprintf(got, sizeof(got), "%zu bytes", n);
-        return fail(why, SC_DECISION_R_STRING_TOO_LONG, "reason", expected, got);
+        return sc_answer_fail(why, SC_DECISION_R_STRING_TOO_LONG, "reason", expected, got);
     }
     char s[SC_DECISION_REASON_MAX + 1];
     size_t copied = rd_str_copy(r, &v->s, s, sizeof(s));
@@ -1550,8 +1460,9 @@ static sc_decision_reason read_reason(const rd *r, const rd_top *top, size_t len
     size_t at = first_bad_char(s, n, &bad_utf8);
     if (at < n) {
         snprintf(got, sizeof(got), "byte 0x%02x at %zu", (unsigned)(unsigned char)s[at], at);
-        return fail(why, bad_utf8 ? SC_DECISION_R_INVALID_UTF8 : SC_DECISION_R_CONTROL_CHAR,
-                    "reason", "text without control characters", got);
+        return sc_answer_fail(why,
+                              bad_utf8 ? SC_DECISION_R_INVALID_UTF8 : SC_DECISION_R_CONTROL_CHAR,
+                              "reason", "text without control characters", got);
     }
     SC_ASSERT(n <= SC_DECISION_REASON_MAX);
     memcpy(out, s, n + 1);
@@ -1587,82 +1498,6 @@ static sc_decision_reason read_fields(const rd *rdr, const rd_top *top, const sc
 
 /* ---- answer: bounds ------------------------------------------------------------------------- */
 
-static void record_clamp(sc_decision_verdict *why, sc_decision_field f, double advised,
-                         double applied) {
-    SC_ASSERT(why->n_clamps < SC_DECISION_CLAMPS_MAX);
-    SC_ASSERT(advised != applied);
-    why->clamps[why->n_clamps++] = (sc_decision_clamp){f, advised, applied};
-}
-
-/* Clamps *v into the bounds of parameter id's definition. */
-static void clamp_to_def(sc_decision_verdict *why, sc_decision_field f, sc_param_id id, double *v) {
-    const sc_param_def *def = sc_param_def_of(id);
-    SC_ASSERT(def->type == SC_PARAM_REAL && def->min > 0.0);
-    double c = sc_param_clamp(def, *v);
-    if (c != *v) {
-        record_clamp(why, f, *v, c);
-        *v = c;
-    }
-    SC_ASSERT(*v >= def->min && *v <= def->max);
-}
-
-static sc_decision_reason entry_rules(const sc_params *active, sc_decision_answer *a,
-                                      sc_decision_verdict *why) {
-    const char *positive = "a number above 0 for an entry";
-    if (a->size_fraction <= 0.0) {
-        return fail_num(why, SC_DECISION_R_OUT_OF_RANGE, "size_fraction", positive, 0.0);
-    }
-    if (a->sl_bps <= 0.0) {
-        return fail_num(why, SC_DECISION_R_OUT_OF_RANGE, "sl_bps", positive, 0.0);
-    }
-    if (a->tp_bps <= 0.0) {
-        return fail_num(why, SC_DECISION_R_OUT_OF_RANGE, "tp_bps", positive, 0.0);
-    }
-    double min_conf = sc_params_get(active, SC_P_AI_MIN_CONFIDENCE);
-    if (a->confidence < min_conf) {
-        char expected[64];
-        snprintf(expected, sizeof(expected), "at least ai.min_confidence %.17g", min_conf);
-        return fail_num(why, SC_DECISION_R_LOW_CONFIDENCE, "confidence", expected, a->confidence);
-    }
-    double size_max = sc_params_get(active, SC_P_AI_SIZE_FRACTION_MAX);
-    if (a->size_fraction > size_max) {
-        record_clamp(why, SC_DECISION_F_SIZE_FRACTION, a->size_fraction, size_max);
-        a->size_fraction = size_max;
-    }
-    if (a->size_fraction <= 0.0) {
-        return fail_num(why, SC_DECISION_R_SIZE_ZERO, "size_fraction",
-                        "above 0 after clamping to ai.size_fraction_max", a->size_fraction);
-    }
-    clamp_to_def(why, SC_DECISION_F_SL_BPS, SC_P_STRAT_SL_BPS, &a->sl_bps);
-    clamp_to_def(why, SC_DECISION_F_TP_BPS, SC_P_STRAT_TP_BPS, &a->tp_bps);
-    SC_ASSERT(a->size_fraction > 0.0 && a->size_fraction <= size_max);
-    return SC_DECISION_R_OK;
-}
-
-static sc_decision_reason apply_bounds(const sc_params *active, sc_decision_answer *a,
-                                       sc_decision_verdict *why) {
-    SC_ASSERT(why->reason == SC_DECISION_R_OK && why->n_clamps == 0);
-    SC_ASSERT(a->action >= SC_DECISION_ENTER_LONG && a->action <= SC_DECISION_SKIP);
-    if (sc_decision_is_entry(a->action)) {
-        sc_decision_reason r = entry_rules(active, a, why);
-        if (r != SC_DECISION_R_OK) {
-            return r;
-        }
-    } else {
-        /* Checked by the schema, not used: an exit must never fail for them. */
-        a->size_fraction = 0.0;
-        a->sl_bps = 0.0;
-        a->tp_bps = 0.0;
-    }
-    int64_t ttl_max = sc_params_get_int(active, SC_P_AI_TTL_MS_MAX);
-    if (a->ttl_ms > ttl_max) {
-        record_clamp(why, SC_DECISION_F_TTL_MS, (double)a->ttl_ms, (double)ttl_max);
-        a->ttl_ms = ttl_max;
-    }
-    SC_ASSERT(a->ttl_ms >= 1 && a->ttl_ms <= ttl_max);
-    return SC_DECISION_R_OK;
-}
-
 /* ---- answer: the whole path ----------------------------------------------------------------- */
 
 static sc_decision_reason parse_object(const char *json, size_t len, const sc_params *active,
@@ -1673,10 +1508,10 @@ static sc_decision_reason parse_object(const char *json, size_t len, const sc_pa
         char expected[32];
         snprintf(got, sizeof(got), "%zu bytes", len);
         snprintf(expected, sizeof(expected), "at most %d bytes", SC_DECISION_ANSWER_BYTES_MAX);
-        return fail(why, SC_DECISION_R_TOO_LARGE, "answer", expected, got);
+        return sc_answer_fail(why, SC_DECISION_R_TOO_LARGE, "answer", expected, got);
     }
     bool saw_nonfinite = false;
-    if (prescan(json, len, &saw_nonfinite, why) != SC_DECISION_R_OK) {
+    if (sc_answer_prescan(json, len, &saw_nonfinite, why) != SC_DECISION_R_OK) {
         return why->reason;
     }
     rd r;
@@ -1691,7 +1526,8 @@ static sc_decision_reason parse_object(const char *json, size_t len, const sc_pa
     }
     sc_decision_reason res;
     if (root != JT_OBJECT) {
-        res = fail(why, SC_DECISION_R_WRONG_TYPE, "answer", "an object", jtype_name(root));
+        res =
+            sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "answer", "an object", jtype_name(root));
     } else {
         res = check_unknown(&top, why);
         if (res == SC_DECISION_R_OK) {
@@ -1699,7 +1535,7 @@ static sc_decision_reason parse_object(const char *json, size_t len, const sc_pa
         }
     }
     if (res == SC_DECISION_R_OK) {
-        res = apply_bounds(active, a, why);
+        res = sc_answer_apply_bounds(active, a, why);
     }
     return res;
 }
@@ -1709,14 +1545,14 @@ sc_decision_reason sc_decision_answer_parse(const char *json, size_t len, const 
     SC_ASSERT(active != NULL && out != NULL && why != NULL);
     SC_ASSERT(json != NULL || len == 0);
     SC_ASSERT(sc_params_validate(active, NULL) == SC_OK);
-    verdict_init(why);
+    sc_answer_verdict_init(why);
     sc_decision_answer a;
     memset(&a, 0, sizeof(a));
     sc_decision_reason r = parse_object(json != NULL ? json : "", len, active, &a, why);
     SC_ASSERT(r == why->reason);
     *out = a;
     if (r != SC_DECISION_R_OK) {
-        skip_answer(out); /* the reason text stays when it was read */
+        sc_answer_skip(out); /* the reason text stays when it was read */
         why->n_clamps = 0;
         return r;
     }
@@ -1755,8 +1591,8 @@ sc_decision_reason sc_decision_check_position(const sc_decision_position *pos,
     snprintf(got, sizeof(got), "%s while %s", sc_decision_action_name(out->action),
              sc_decision_side_name(pos->side));
     why->n_clamps = 0;
-    skip_answer(out);
-    return fail(why, SC_DECISION_R_INCONSISTENT, "action", expected, got);
+    sc_answer_skip(out);
+    return sc_answer_fail(why, SC_DECISION_R_INCONSISTENT, "action", expected, got);
 }
 
 sc_decision_reason sc_decision_check_signal(const sc_signal *sig, sc_decision_answer *out,
@@ -1781,10 +1617,10 @@ sc_decision_reason sc_decision_check_signal(const sc_signal *sig, sc_decision_an
     snprintf(got, sizeof(got), "%s with a %s signal", sc_decision_action_name(out->action),
              sc_signal_kind_name(sig->kind));
     why->n_clamps = 0;
-    skip_answer(out);
-    return fail(why, SC_DECISION_R_AGAINST_SIGNAL, "action",
-                "an entry the strategy signalled (an advisor confirms, resizes or refuses it)",
-                got);
+    sc_answer_skip(out);
+    return sc_answer_fail(
+        why, SC_DECISION_R_AGAINST_SIGNAL, "action",
+        "an entry the strategy signalled (an advisor confirms, resizes or refuses it)", got);
 }
 
 /* Saturated: an event time near the end of int64 is not a real time, but

@@ -1,9 +1,13 @@
 /* decision_ref.h: the reference for sc_decision_answer_parse, for tests only.
  *
- * This is the answer parser as it was before the hand-written reader: the
- * jansson DOM parse plus the same schema and clamps, kept verbatim (only
- * renamed) so that tests can compare the new reader's verdicts with it,
- * field by field. It allocates (jansson) and is never linked into src/.
+ * This is the answer parser's JSON reading as it was before the
+ * hand-written reader: the jansson DOM parse and the schema read from it
+ * (unknown keys, types, the fields), kept verbatim (only renamed). What
+ * comes before and after the reading (the byte pre-scan, the bounds and
+ * clamps) is ai/answer_rules.h, shared with the real parser, so the two
+ * differ only in how they read JSON. Tests compare the new reader's
+ * verdicts with it, field by field. It allocates (jansson) and is never
+ * linked into src/.
  *
  * ref_check(json, len, params) runs both and fails the test, printing the
  * input, on any difference in the answer or the verdict. */
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ai/answer_rules.h"
 #include "ai/decision.h"
 #include "core/assert.h"
 #include "core/rng.h"
@@ -57,105 +62,7 @@ static size_t ref_utf8_seq_len(const unsigned char *s, size_t n) {
     return len;
 }
 
-static sc_decision_reason ref_fail(sc_decision_verdict *why, sc_decision_reason r,
-                                   const char *field, const char *expected, const char *got) {
-    SC_ASSERT(r != SC_DECISION_R_OK);
-    SC_ASSERT(why->reason == SC_DECISION_R_OK); /* the first failure is the one reported */
-    why->reason = r;
-    sc_errinfo_set(&why->info, field, expected, got, got != NULL ? strlen(got) : 0);
-    return r;
-}
-
-static sc_decision_reason ref_fail_num(sc_decision_verdict *why, sc_decision_reason r,
-                                       const char *field, const char *expected, double got) {
-    char t[32];
-    if (sc_decision_format_number(got, t, sizeof(t)) < 0) {
-        snprintf(t, sizeof(t), "?");
-    }
-    return ref_fail(why, r, field, expected, t);
-}
-
-static void ref_skip_answer(sc_decision_answer *out) {
-    SC_ASSERT(out != NULL);
-    out->action = SC_DECISION_SKIP;
-    out->confidence = 0.0;
-    out->size_fraction = 0.0;
-    out->sl_bps = 0.0;
-    out->tp_bps = 0.0;
-    out->ttl_ms = 0;
-}
-
-static void ref_verdict_init(sc_decision_verdict *why) {
-    memset(why, 0, sizeof(*why));
-    why->reason = SC_DECISION_R_OK;
-    why->advised = SC_DECISION_SKIP;
-}
-
 /* ---- answer: before jansson ----------------------------------------------------------------- */
-
-static bool ref_is_alpha(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* True when s[0..n) is NaN, Infinity or inf in any case: the words an
- * emitter writes for non-finite numbers. */
-static bool ref_nonfinite_word(const char *s, size_t n) {
-    SC_ASSERT(s != NULL && n > 0);
-    static const char *const words[] = {"nan", "infinity", "inf"};
-    for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
-        size_t len = strlen(words[k]);
-        bool same = len == n;
-        for (size_t i = 0; same && i < n; i++) {
-            same = (s[i] | 0x20) == words[k][i];
-        }
-        if (same) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* One pass over the bytes outside strings: refuses nesting past
- * SC_DECISION_DEPTH_MAX before any recursive parser sees it, and notes a
- * NaN/Infinity word so the syntax error it causes gets its own reason. */
-static sc_decision_reason ref_prescan(const char *s, size_t n, bool *saw_nonfinite,
-                                      sc_decision_verdict *why) {
-    SC_ASSERT(s != NULL && saw_nonfinite != NULL);
-    SC_ASSERT(n <= SC_DECISION_ANSWER_BYTES_MAX); /* bounds the pass */
-    uint32_t depth = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (in_str) {
-            if (c == '\\') {
-                i++; /* the escaped byte cannot end the string */
-            } else if (c == '"') {
-                in_str = false;
-            }
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > SC_DECISION_DEPTH_MAX) {
-                char got[48];
-                char expected[32];
-                snprintf(got, sizeof(got), "depth %u at byte %zu", (unsigned)depth, i);
-                snprintf(expected, sizeof(expected), "nesting of at most %d",
-                         SC_DECISION_DEPTH_MAX);
-                return ref_fail(why, SC_DECISION_R_TOO_DEEP, "answer", expected, got);
-            }
-        } else if (c == '}' || c == ']') {
-            depth = depth > 0 ? depth - 1 : 0;
-        } else if (ref_is_alpha(c)) {
-            size_t j = i;
-            while (j < n && ref_is_alpha((unsigned char)s[j])) {
-                j++;
-            }
-            *saw_nonfinite = *saw_nonfinite || ref_nonfinite_word(s + i, j - i);
-            i = j - 1;
-        }
-    }
-    return SC_DECISION_R_OK;
-}
 
 /* Maps a jansson load error to our reason. jansson gives a code for most
  * cases; two of its messages are told apart by text (integer vs real
@@ -202,7 +109,7 @@ static sc_decision_reason ref_load_failed(const json_error_t *e, bool saw_nonfin
         break;
     }
     SC_ASSERT(r != SC_DECISION_R_OK);
-    return ref_fail(why, r, "answer", expected, got);
+    return sc_answer_fail(why, r, "answer", expected, got);
 }
 
 /* ---- answer: schema ------------------------------------------------------------------------- */
@@ -239,7 +146,7 @@ static sc_decision_reason ref_check_unknown(json_t *obj, sc_decision_verdict *wh
             known = strcmp(key, ref_k_field_names[f]) == 0;
         }
         if (!known) {
-            return ref_fail(
+            return sc_answer_fail(
                 why, SC_DECISION_R_UNKNOWN_FIELD, key,
                 "only action, confidence, size_fraction, sl_bps, tp_bps, ttl_ms, reason",
                 ref_json_type_name(value));
@@ -253,8 +160,8 @@ static json_t *ref_field_of(json_t *obj, sc_decision_field f, sc_decision_verdic
     SC_ASSERT((int)f >= 0 && (int)f < SC_DECISION_FIELD_COUNT);
     json_t *v = json_object_get(obj, ref_k_field_names[f]);
     if (v == NULL) {
-        (void)ref_fail(why, SC_DECISION_R_MISSING_FIELD, ref_k_field_names[f], "a required field",
-                       "nothing");
+        (void)sc_answer_fail(why, SC_DECISION_R_MISSING_FIELD, ref_k_field_names[f],
+                             "a required field", "nothing");
     }
     return v;
 }
@@ -267,7 +174,8 @@ static sc_decision_reason ref_read_action(json_t *obj, sc_decision_action *out,
     }
     const char *expected = "enter_long, enter_short, exit, hold or skip";
     if (!json_is_string(v)) {
-        return ref_fail(why, SC_DECISION_R_WRONG_TYPE, "action", expected, ref_json_type_name(v));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "action", expected,
+                              ref_json_type_name(v));
     }
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
@@ -278,7 +186,7 @@ static sc_decision_reason ref_read_action(json_t *obj, sc_decision_action *out,
             return SC_DECISION_R_OK;
         }
     }
-    return ref_fail(why, SC_DECISION_R_BAD_ENUM, "action", expected, s);
+    return sc_answer_fail(why, SC_DECISION_R_BAD_ENUM, "action", expected, s);
 }
 
 /* A number in [0, hi]. */
@@ -293,14 +201,14 @@ static sc_decision_reason ref_read_number(json_t *obj, sc_decision_field f, doub
     char expected[48];
     snprintf(expected, sizeof(expected), "a number 0..%.17g", hi);
     if (!json_is_number(v)) {
-        return ref_fail(why, SC_DECISION_R_WRONG_TYPE, name, expected, ref_json_type_name(v));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, name, expected, ref_json_type_name(v));
     }
     double x = json_number_value(v);
     if (!isfinite(x)) { /* jansson refuses these; kept in case it ever does not */
-        return ref_fail_num(why, SC_DECISION_R_NON_FINITE, name, expected, x);
+        return sc_answer_fail_num(why, SC_DECISION_R_NON_FINITE, name, expected, x);
     }
     if (!(x >= 0.0 && x <= hi)) {
-        return ref_fail_num(why, SC_DECISION_R_OUT_OF_RANGE, name, expected, x);
+        return sc_answer_fail_num(why, SC_DECISION_R_OUT_OF_RANGE, name, expected, x);
     }
     *out = x == 0.0 ? 0.0 : x; /* -0 becomes 0 */
     SC_ASSERT(*out >= 0.0 && *out <= hi);
@@ -316,13 +224,14 @@ static sc_decision_reason ref_read_ttl(json_t *obj, int64_t *out, sc_decision_ve
     snprintf(expected, sizeof(expected), "an integer 1..%d (no fraction or exponent)",
              SC_DECISION_TTL_MS_SCHEMA_MAX);
     if (!json_is_integer(v)) {
-        return ref_fail(why, SC_DECISION_R_WRONG_TYPE, "ttl_ms", expected, ref_json_type_name(v));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "ttl_ms", expected,
+                              ref_json_type_name(v));
     }
     json_int_t t = json_integer_value(v);
     if (t < 1 || t > SC_DECISION_TTL_MS_SCHEMA_MAX) {
         char got[24];
         snprintf(got, sizeof(got), "%" JSON_INTEGER_FORMAT, t);
-        return ref_fail(why, SC_DECISION_R_OUT_OF_RANGE, "ttl_ms", expected, got);
+        return sc_answer_fail(why, SC_DECISION_R_OUT_OF_RANGE, "ttl_ms", expected, got);
     }
     *out = (int64_t)t;
     SC_ASSERT(*out >= 1 && *out <= SC_DECISION_TTL_MS_SCHEMA_MAX);
@@ -357,21 +266,23 @@ static sc_decision_reason ref_read_reason(json_t *obj, size_t len_max, char *out
     char expected[64];
     snprintf(expected, sizeof(expected), "a string of at most %zu bytes", len_max);
     if (!json_is_string(v)) {
-        return ref_fail(why, SC_DECISION_R_WRONG_TYPE, "reason", expected, ref_json_type_name(v));
+        return sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "reason", expected,
+                              ref_json_type_name(v));
     }
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     char got[48];
     if (n > len_max) {
         snprintf(got, sizeof(got), "%zu bytes", n);
-        return ref_fail(why, SC_DECISION_R_STRING_TOO_LONG, "reason", expected, got);
+        return sc_answer_fail(why, SC_DECISION_R_STRING_TOO_LONG, "reason", expected, got);
     }
     bool bad_utf8 = false;
     size_t at = ref_first_bad_char(s, n, &bad_utf8);
     if (at < n) {
         snprintf(got, sizeof(got), "byte 0x%02x at %zu", (unsigned)(unsigned char)s[at], at);
-        return ref_fail(why, bad_utf8 ? SC_DECISION_R_INVALID_UTF8 : SC_DECISION_R_CONTROL_CHAR,
-                        "reason", "text without control characters", got);
+        return sc_answer_fail(why,
+                              bad_utf8 ? SC_DECISION_R_INVALID_UTF8 : SC_DECISION_R_CONTROL_CHAR,
+                              "reason", "text without control characters", got);
     }
     SC_ASSERT(n <= SC_DECISION_REASON_MAX);
     memcpy(out, s, n);
@@ -408,84 +319,6 @@ static sc_decision_reason ref_read_fields(json_t *obj, const sc_params *active,
 
 /* ---- answer: bounds ------------------------------------------------------------------------- */
 
-static void ref_record_clamp(sc_decision_verdict *why, sc_decision_field f, double advised,
-                             double applied) {
-    SC_ASSERT(why->n_clamps < SC_DECISION_CLAMPS_MAX);
-    SC_ASSERT(advised != applied);
-    why->clamps[why->n_clamps++] = (sc_decision_clamp){f, advised, applied};
-}
-
-/* Clamps *v into the bounds of parameter id's definition. */
-static void ref_clamp_to_def(sc_decision_verdict *why, sc_decision_field f, sc_param_id id,
-                             double *v) {
-    const sc_param_def *def = sc_param_def_of(id);
-    SC_ASSERT(def->type == SC_PARAM_REAL && def->min > 0.0);
-    double c = sc_param_clamp(def, *v);
-    if (c != *v) {
-        ref_record_clamp(why, f, *v, c);
-        *v = c;
-    }
-    SC_ASSERT(*v >= def->min && *v <= def->max);
-}
-
-static sc_decision_reason ref_entry_rules(const sc_params *active, sc_decision_answer *a,
-                                          sc_decision_verdict *why) {
-    const char *positive = "a number above 0 for an entry";
-    if (a->size_fraction <= 0.0) {
-        return ref_fail_num(why, SC_DECISION_R_OUT_OF_RANGE, "size_fraction", positive, 0.0);
-    }
-    if (a->sl_bps <= 0.0) {
-        return ref_fail_num(why, SC_DECISION_R_OUT_OF_RANGE, "sl_bps", positive, 0.0);
-    }
-    if (a->tp_bps <= 0.0) {
-        return ref_fail_num(why, SC_DECISION_R_OUT_OF_RANGE, "tp_bps", positive, 0.0);
-    }
-    double min_conf = sc_params_get(active, SC_P_AI_MIN_CONFIDENCE);
-    if (a->confidence < min_conf) {
-        char expected[64];
-        snprintf(expected, sizeof(expected), "at least ai.min_confidence %.17g", min_conf);
-        return ref_fail_num(why, SC_DECISION_R_LOW_CONFIDENCE, "confidence", expected,
-                            a->confidence);
-    }
-    double size_max = sc_params_get(active, SC_P_AI_SIZE_FRACTION_MAX);
-    if (a->size_fraction > size_max) {
-        ref_record_clamp(why, SC_DECISION_F_SIZE_FRACTION, a->size_fraction, size_max);
-        a->size_fraction = size_max;
-    }
-    if (a->size_fraction <= 0.0) {
-        return ref_fail_num(why, SC_DECISION_R_SIZE_ZERO, "size_fraction",
-                            "above 0 after clamping to ai.size_fraction_max", a->size_fraction);
-    }
-    ref_clamp_to_def(why, SC_DECISION_F_SL_BPS, SC_P_STRAT_SL_BPS, &a->sl_bps);
-    ref_clamp_to_def(why, SC_DECISION_F_TP_BPS, SC_P_STRAT_TP_BPS, &a->tp_bps);
-    SC_ASSERT(a->size_fraction > 0.0 && a->size_fraction <= size_max);
-    return SC_DECISION_R_OK;
-}
-
-static sc_decision_reason ref_apply_bounds(const sc_params *active, sc_decision_answer *a,
-                                           sc_decision_verdict *why) {
-    SC_ASSERT(why->reason == SC_DECISION_R_OK && why->n_clamps == 0);
-    SC_ASSERT(a->action >= SC_DECISION_ENTER_LONG && a->action <= SC_DECISION_SKIP);
-    if (sc_decision_is_entry(a->action)) {
-        sc_decision_reason r = ref_entry_rules(active, a, why);
-        if (r != SC_DECISION_R_OK) {
-            return r;
-        }
-    } else {
-        /* Checked by the schema, not used: an exit must never fail for them. */
-        a->size_fraction = 0.0;
-        a->sl_bps = 0.0;
-        a->tp_bps = 0.0;
-    }
-    int64_t ttl_max = sc_params_get_int(active, SC_P_AI_TTL_MS_MAX);
-    if (a->ttl_ms > ttl_max) {
-        ref_record_clamp(why, SC_DECISION_F_TTL_MS, (double)a->ttl_ms, (double)ttl_max);
-        a->ttl_ms = ttl_max;
-    }
-    SC_ASSERT(a->ttl_ms >= 1 && a->ttl_ms <= ttl_max);
-    return SC_DECISION_R_OK;
-}
-
 /* ---- answer: the whole path ----------------------------------------------------------------- */
 
 static sc_decision_reason ref_parse_object(const char *json, size_t len, const sc_params *active,
@@ -496,10 +329,10 @@ static sc_decision_reason ref_parse_object(const char *json, size_t len, const s
         char expected[32];
         snprintf(got, sizeof(got), "%zu bytes", len);
         snprintf(expected, sizeof(expected), "at most %d bytes", SC_DECISION_ANSWER_BYTES_MAX);
-        return ref_fail(why, SC_DECISION_R_TOO_LARGE, "answer", expected, got);
+        return sc_answer_fail(why, SC_DECISION_R_TOO_LARGE, "answer", expected, got);
     }
     bool saw_nonfinite = false;
-    if (ref_prescan(json, len, &saw_nonfinite, why) != SC_DECISION_R_OK) {
+    if (sc_answer_prescan(json, len, &saw_nonfinite, why) != SC_DECISION_R_OK) {
         return why->reason;
     }
     json_error_t err;
@@ -509,8 +342,8 @@ static sc_decision_reason ref_parse_object(const char *json, size_t len, const s
     }
     sc_decision_reason r;
     if (!json_is_object(root)) {
-        r = ref_fail(why, SC_DECISION_R_WRONG_TYPE, "answer", "an object",
-                     ref_json_type_name(root));
+        r = sc_answer_fail(why, SC_DECISION_R_WRONG_TYPE, "answer", "an object",
+                           ref_json_type_name(root));
     } else {
         r = ref_check_unknown(root, why);
         if (r == SC_DECISION_R_OK) {
@@ -519,7 +352,7 @@ static sc_decision_reason ref_parse_object(const char *json, size_t len, const s
     }
     json_decref(root);
     if (r == SC_DECISION_R_OK) {
-        r = ref_apply_bounds(active, a, why);
+        r = sc_answer_apply_bounds(active, a, why);
     }
     return r;
 }
@@ -529,14 +362,14 @@ static sc_decision_reason ref_answer_parse(const char *json, size_t len, const s
     SC_ASSERT(active != NULL && out != NULL && why != NULL);
     SC_ASSERT(json != NULL || len == 0);
     SC_ASSERT(sc_params_validate(active, NULL) == SC_OK);
-    ref_verdict_init(why);
+    sc_answer_verdict_init(why);
     sc_decision_answer a;
     memset(&a, 0, sizeof(a));
     sc_decision_reason r = ref_parse_object(json != NULL ? json : "", len, active, &a, why);
     SC_ASSERT(r == why->reason);
     *out = a;
     if (r != SC_DECISION_R_OK) {
-        ref_skip_answer(out); /* the reason text stays when it was read */
+        sc_answer_skip(out); /* the reason text stays when it was read */
         why->n_clamps = 0;
         return r;
     }
