@@ -330,8 +330,10 @@ static int load_params(const opts *o, setup *s) {
 /* DIR exists or is created (one level); an old scalper.db there is removed,
  * so each run's database holds that run only. */
 static int prepare_out(const char *dir, char *db, size_t cap) {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "scalper backtest: --out %s: %s\n", dir, strerror(errno));
+    struct stat st;
+    if ((mkdir(dir, 0777) != 0 && errno != EEXIST) || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "scalper backtest: --out %s: %s\n", dir,
+                errno == EEXIST ? "exists and is not a directory" : strerror(errno));
         return SC_EXIT_USAGE;
     }
     static const char *const k_suffix[] = {"", "-wal", "-shm"};
@@ -410,6 +412,14 @@ static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
     int rc = prepare_out(o->out_dir, db, sizeof(db));
     if (rc != 0) {
         return rc;
+    }
+    FILE *jf = o->jsonl_path != NULL ? fopen(o->jsonl_path, "w") : NULL;
+    if (o->jsonl_path != NULL && jf == NULL) {
+        fprintf(stderr, "scalper backtest: --jsonl %s: %s\n", o->jsonl_path, strerror(errno));
+        return SC_EXIT_USAGE;
+    }
+    if (jf != NULL) {
+        fclose(jf); /* writable; the decision log creates it again at the start */
     }
     sc_paper_config pc;
     memset(&pc, 0, sizeof(pc));

@@ -196,8 +196,11 @@ int sc_cmd_demo(int argc, char **argv) {
     if (rc != 0) {
         return rc < 0 ? SC_EXIT_OK : rc;
     }
-    if (mkdir(o.out_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "scalper demo: --out %s: %s\n", o.out_dir, strerror(errno));
+    struct stat st;
+    if ((mkdir(o.out_dir, 0755) != 0 && errno != EEXIST) || stat(o.out_dir, &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "scalper demo: --out %s: %s\n", o.out_dir,
+                errno == EEXIST ? "exists and is not a directory" : strerror(errno));
         return SC_EXIT_USAGE;
     }
     return steps(&o);

@@ -280,6 +280,11 @@ static void test_usage(void **state) {
     sc_test_source_path("tests/data/demo_capture.txt", demo, sizeof(demo));
     snprintf(args, sizeof(args), "backtest --data '%s' '%s' --out '%s/o'", demo, kl, tmp);
     assert_int_equal(run(args), 2); /* a capture and a kline CSV in one run */
+    snprintf(args, sizeof(args), "backtest --data '%s' --out '%s'", demo, kl);
+    assert_int_equal(run(args), 2); /* --out is a file */
+    snprintf(args, sizeof(args), "backtest --data '%s' --out '%s/o' --jsonl '%s/none/d.jsonl'",
+             demo, tmp, tmp);
+    assert_int_equal(run(args), 2); /* --jsonl cannot be created */
 }
 
 /* Bars fidelity: the 10 days of Binance USD-M 1m klines (twice untimed and

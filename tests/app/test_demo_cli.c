@@ -49,6 +49,16 @@ static void test_usage(void **state) {
     assert_int_equal(run("demo --help", NULL), 0);
     assert_int_equal(run("demo --bogus", NULL), 2);
     assert_int_equal(run("demo --seed", NULL), 2);
+    char tmp[SC_TEST_PATH_MAX], file[SC_TEST_PATH_MAX + 8], args[CMD_MAX];
+    sc_test_tmpdir(tmp, sizeof(tmp));
+    snprintf(args, sizeof(args), "demo --seconds abc --out '%s/d' --quiet", tmp);
+    assert_int_equal(run(args, NULL), 2); /* simulate's own usage error */
+    snprintf(file, sizeof(file), "%s/f", tmp);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(args, sizeof(args), "demo --out '%s' --quiet", file);
+    assert_int_equal(run(args, NULL), 2); /* --out is a file */
 }
 
 static void test_demo(void **state) {
