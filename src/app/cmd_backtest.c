@@ -405,21 +405,27 @@ static int read_kill_switch(const opts *o, sc_bt_result *r) {
     return 0;
 }
 
+/* --jsonl can be created (the decision log creates it again at the start). */
+static int check_jsonl(const char *path) {
+    FILE *f = path != NULL ? fopen(path, "w") : NULL;
+    if (path != NULL && f == NULL) {
+        fprintf(stderr, "scalper backtest: --jsonl %s: %s\n", path, strerror(errno));
+        return SC_EXIT_USAGE;
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return 0;
+}
+
 /* ---- the command ------------------------------------------------------------------ */
 
 static int run_and_report(const opts *o, setup *s, const sc_instrument *ins) {
     char db[PATH_TEXT_MAX];
     int rc = prepare_out(o->out_dir, db, sizeof(db));
+    rc = rc == 0 ? check_jsonl(o->jsonl_path) : rc;
     if (rc != 0) {
         return rc;
-    }
-    FILE *jf = o->jsonl_path != NULL ? fopen(o->jsonl_path, "w") : NULL;
-    if (o->jsonl_path != NULL && jf == NULL) {
-        fprintf(stderr, "scalper backtest: --jsonl %s: %s\n", o->jsonl_path, strerror(errno));
-        return SC_EXIT_USAGE;
-    }
-    if (jf != NULL) {
-        fclose(jf); /* writable; the decision log creates it again at the start */
     }
     sc_paper_config pc;
     memset(&pc, 0, sizeof(pc));
